@@ -1,0 +1,119 @@
+"""Thin commands over library functions. A KitError prints its message and exits 1; --debug shows tracebacks."""
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from kit.config import Settings, load_settings
+from kit.errors import ContentError, KitError
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return load_settings(Path(ctx.obj["root"]))
+
+
+class KitGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KitError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            _print_error(exc)
+            sys.exit(1)
+
+
+def _print_error(exc: KitError) -> None:
+    if isinstance(exc, ContentError):
+        errors = [p for p in exc.problems if p.severity == "error"]
+        click.echo(f"{len(errors)} error(s):", err=True)
+        for problem in errors:
+            click.echo(f"  {problem}", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+
+
+@click.group(cls=KitGroup)
+@click.option("--root", default=".", type=click.Path(file_okay=False), help="Project folder (default: here).")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, root: str, debug: bool) -> None:
+    """kit – the message kit of Loov Võru maakond."""
+    ctx.obj = {"root": root, "debug": debug}
+    if debug:
+        os.environ["KIT_DEBUG"] = "1"
+
+
+@main.command()
+@click.option("--now", type=click.DateTime(formats=["%Y-%m-%dT%H:%M"]), help="Pretend it is this moment (embargoes).")
+@click.option("--workers", type=int, help="Worker processes (default: one per CPU).")
+@click.pass_context
+def build(ctx: click.Context, now: datetime | None, workers: int | None) -> None:
+    """Render every message into outputs/."""
+    from kit.build import build as run_build, plain_progress
+
+    settings = _settings(ctx)
+    moment = now.replace(tzinfo=settings.tz) if now else None
+    report = run_build(settings, now=moment, progress=_progress(), workers=workers)
+    for problem in report.warnings:
+        click.echo(f"warning: {problem}", err=True)
+    for line in report.render_warnings:
+        click.echo(f"warning: {line}", err=True)
+    if report.rendered == 0 and not report.failed:
+        click.echo(f"Nothing changed: {report.planned} jobs up to date, none rendered ({report.seconds:.1f} s).")
+    else:
+        click.echo(f"Rendered {report.rendered} of {report.planned} jobs, {report.skipped} up to date, "
+                   f"{len(report.failed)} failed, {report.removed} old files removed ({report.seconds:.1f} s).")
+    click.echo(f"Review sheet: {settings.out / 'review' / 'index.html'}")
+    for result in report.failed:
+        click.echo(f"failed: {result.job.key}: {result.error}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+def _progress():
+    from kit.build import plain_progress
+
+    if sys.stderr.isatty() and not os.environ.get("CI"):
+        from kit.progress import bar_progress
+
+        return bar_progress()
+    return plain_progress()
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Report every problem in the messages and the brand at once."""
+    from kit.check import check_project
+
+    problems = check_project(_settings(ctx))
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    for problem in errors:
+        click.echo(str(problem))
+    if warnings:
+        click.echo(f"{len(warnings)} warning(s):")
+        for problem in warnings:
+            click.echo(f"  {problem}")
+    if errors:
+        click.echo(f"{len(errors)} error(s).", err=True)
+        sys.exit(1)
+    click.echo("No errors.")
+
+
+@main.command()
+@click.argument("message_id")
+@click.option("--title", default="Pealkiri", help="The Estonian title.")
+@click.pass_context
+def new(ctx: click.Context, message_id: str, title: str) -> None:
+    """Create messages/MESSAGE_ID with every field ready to fill in."""
+    from kit.scaffold import new_message
+
+    settings = _settings(ctx)
+    folder = new_message(settings.messages_dir, message_id, title, settings.default_timezone)
+    click.echo(f"Created {folder}. Edit its files, then run: kit check")

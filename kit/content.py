@@ -1,0 +1,325 @@
+"""messages/ → list[Message]. Reads every folder, converts every field, collects every problem.
+
+A message is a folder: `message.yaml` (facts shared by all languages) and one `<lang>.md` per language
+(front matter with the texts, then the Markdown body), plus its own images.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+
+from PIL import Image
+
+from kit.config import Settings
+from kit.errors import Problem
+from kit.model import FALLBACK, Brand, Event, HeroImage, Message, Quote, Translation
+from kit.schema import Checker, check_controls, load_yaml, read_text
+from kit.yamlread import YamlProblem, parse, split_front_matter
+
+MESSAGE_FIELDS = ("id", "date", "updated", "status", "embargo", "expires", "themes", "municipalities",
+                  "channels", "tartu2024", "event", "cta_url", "image")
+EVENT_FIELDS = ("start", "end", "venues", "address", "url")
+IMAGE_FIELDS = ("file", "focus", "credit")
+TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "hashtags", "social", "project")
+STATUSES = ("draft", "approved", "withdrawn")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
+MAX_IMAGE_PIXELS = 40_000_000  # above this a decode could take gigabytes: refuse, don't try
+
+
+@dataclass(frozen=True)
+class Content:
+    messages: tuple[Message, ...]
+    problems: tuple[Problem, ...]  # errors and warnings
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def load_content(settings: Settings, brand: Brand) -> Content:
+    root = settings.messages_dir
+    messages, problems, ids = [], [], []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
+        message, found = load_message(folder, settings, brand)
+        problems.extend(found)
+        if message is not None:
+            messages.append(message)
+        ids.append((_declared_id(folder), folder))
+    problems.extend(_duplicate_ids(ids, settings))
+    return Content(tuple(messages), tuple(sorted(problems)))
+
+
+def load_message(folder: Path, settings: Settings, brand: Brand) -> tuple[Message | None, list[Problem]]:
+    problems: list[Problem] = []
+    shown = _shown(folder / "message.yaml", settings)
+    if not _inside(folder / "message.yaml", settings.messages_dir):
+        return None, [Problem(shown, 0, "", "is a link to a file outside messages/; copy the file in instead")]
+    if not (folder / "message.yaml").is_file():
+        return None, [Problem(shown, 0, "", "missing: every message folder needs a message.yaml")]
+    doc = load_yaml(folder / "message.yaml", shown, problems)
+    if doc is None:
+        return None, problems
+    c = Checker(shown, doc)
+    message = _message(c, folder, settings, brand)
+    translations = _translations(folder, settings, message, problems)
+    problems.extend(c.problems)
+    if "et" not in translations and not any(p.path.endswith("et.md") for p in problems):
+        problems.append(Problem(_shown(folder / "et.md", settings), 0, "", "missing: every message is written in Estonian first"))
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    for lang in settings.languages:
+        if lang not in translations:
+            problems.append(Problem(shown, 0, "", f"no {lang} translation: {lang} outputs use the "
+                                    f"{FALLBACK.get(lang, 'et')} text", "warning"))
+    return _finish(message, translations, folder, settings), problems
+
+
+def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict:
+    c.mapping((), MESSAGE_FIELDS)
+    tz = settings.default_timezone
+    message_id = c.string("id", required=True)
+    if message_id and not ID_PATTERN.match(message_id):
+        c.problem(("id",), f"'{message_id}' is not a valid id; use lowercase letters, digits and hyphens, "
+                           "e.g. loov-voru-maakond")
+    day = c.date("date", required=True)
+    status = c.string("status") or "draft"
+    c.choice(("status",), status, STATUSES, "status")
+    values = dict(id=message_id, folder=folder, date=day, status=status,
+                  embargo=c.datetime("embargo", default_tz=tz), expires=c.datetime("expires", default_tz=tz),
+                  updated=c.datetime("updated", default_tz=tz),
+                  themes=_ids(c, "themes", brand.themes, "theme", required=True),
+                  municipalities=_municipalities(c, brand), channels=_channels(c, brand),
+                  tartu2024=c.boolean("tartu2024"), cta_url=c.url("cta_url"),
+                  event=_event(c, settings, brand), image=_image(c, folder, settings))
+    if values["embargo"] and values["expires"] and values["expires"] <= values["embargo"]:
+        c.problem(("expires",), "must be after the embargo")
+    return values
+
+
+def _ids(c: Checker, key: str, known, what: str, required: bool = False) -> tuple[str, ...]:
+    values = c.strings(key)
+    if required and not values and not c.problems[-1:]:
+        c.problem((key,), "required field is missing")
+    for i, value in enumerate(values):
+        c.choice((key, i), value, known, what)
+    return values
+
+
+def _municipalities(c: Checker, brand: Brand) -> tuple[str, ...]:
+    if c.raw(("municipalities",)) == "all" or not c.has("municipalities"):
+        return tuple(brand.municipalities)
+    return _ids(c, "municipalities", brand.municipalities, "municipality")
+
+
+def _channels(c: Checker, brand: Brand) -> tuple[str, ...]:
+    if not c.has("channels"):
+        return tuple(brand.channels)
+    return _ids(c, "channels", brand.channels, "channel")
+
+
+def _event(c: Checker, settings: Settings, brand: Brand) -> Event | None:
+    if not c.mapping(("event",), EVENT_FIELDS):
+        return None
+    tz = settings.default_timezone
+    start = c.datetime("event", "start", default_tz=tz, required=True)
+    end = c.datetime("event", "end", default_tz=tz)
+    if start and end and end < start:
+        c.problem(("event", "end"), "is before the start")
+    venues = {}
+    if c.mapping(("event", "venues"), tuple(brand.municipalities) + ("all",)):
+        venues = {m: c.string("event", "venues", m) for m in c.raw(("event", "venues")) if m in brand.municipalities or m == "all"}
+    if not venues:
+        c.problem(("event", "venues"), "required field is missing: name the venue per municipality, e.g. rouge: Rõuge rahvamaja")
+    if start is None:
+        return None
+    return Event(start=start, end=end, venues=venues, address=c.string("event", "address"), url=c.url("event", "url"))
+
+
+def _image(c: Checker, folder: Path, settings: Settings) -> HeroImage | None:
+    if not c.mapping(("image",), IMAGE_FIELDS):
+        return None
+    rel = c.string("image", "file", required=True)
+    focus = _focus(c)
+    if not rel:
+        return None
+    path = _safe_path(c, ("image", "file"), folder, rel, settings)
+    if path is None:
+        return None
+    size = _image_size(c, path, rel)
+    if size is None:
+        return None
+    return HeroImage(path=path, focus=focus, credit=c.string("image", "credit", required=True),
+                     width=size[0], height=size[1])
+
+
+def _focus(c: Checker) -> tuple[float, float]:
+    text = c.string("image", "focus") or "0.5 0.5"
+    try:
+        x, y = (float(v) for v in text.replace(",", " ").split())
+        if 0 <= x <= 1 and 0 <= y <= 1:
+            return (x, y)
+    except ValueError:
+        pass
+    c.problem(("image", "focus"), f"'{text}' is not a focal point; write two numbers from 0 to 1, e.g. 0.5 0.4")
+    return (0.5, 0.5)
+
+
+def _safe_path(c: Checker, keys: tuple, folder: Path, rel: str, settings: Settings) -> Path | None:
+    """A file named in content must stay inside the message's own folder: no ../, no absolute path, no link out."""
+    if Path(rel).is_absolute() or ".." in Path(rel).parts or "\\" in rel:
+        c.problem(keys, f"'{rel}' leaves the message folder; put the file in {_shown(folder, settings)}/ "
+                        "and name it relative to it")
+        return None
+    path = folder / rel
+    if not _inside(path, folder):
+        c.problem(keys, f"'{rel}' is a link to a file outside the message folder; copy the file in instead")
+        return None
+    if not path.is_file():
+        c.problem(keys, f"image file '{rel}' is missing")
+        return None
+    return path.resolve()
+
+
+def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
+    """Open the header only; refuse what is not an image or too large to decode safely."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                size, fmt = image.size, image.format
+                if size[0] * size[1] > MAX_IMAGE_PIXELS:
+                    c.problem(("image", "file"), f"'{rel}' is too large to open safely ({size[0]}×{size[1]} px; "
+                                                 f"at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
+                    return None
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        c.problem(("image", "file"), f"'{rel}' is too large to open safely")
+        return None
+    except Exception:  # Pillow raises many kinds for broken files; all mean the same to the user
+        c.problem(("image", "file"), f"'{rel}' is not an image Pillow can read (JPEG, PNG or WebP)")
+        return None
+    if fmt not in IMAGE_FORMATS:
+        c.problem(("image", "file"), f"'{rel}' is {fmt}; use JPEG, PNG or WebP")
+        return None
+    return size
+
+
+def _translations(folder: Path, settings: Settings, message: dict, problems: list[Problem]) -> dict[str, Translation]:
+    result = {}
+    for path in sorted(folder.glob("*.md")):
+        shown = _shown(path, settings)
+        if path.stem not in settings.languages:
+            problems.append(Problem(shown, 0, "", f"'{path.stem}' is not a language tag kit knows; name the file "
+                                    f"after one of {', '.join(settings.languages)} (e.g. et.md)"))
+            continue
+        translation = _translation(path, shown, settings, message, problems)
+        if translation is not None:
+            result[path.stem] = translation
+    return result
+
+
+def _translation(path: Path, shown: str, settings: Settings, message: dict,
+                 problems: list[Problem]) -> Translation | None:
+    text = read_text(path, shown, problems)
+    if text is None:
+        return None
+    try:
+        front, body, body_line = split_front_matter(text)
+    except YamlProblem as exc:
+        problems.append(Problem(shown, exc.line, "", exc.text))
+        return None
+    doc = load_yaml(path, shown, problems, text=front, first_line=2)
+    if doc is None:
+        return None
+    check_controls(body, shown, None, body_line, problems, field_name="body")
+    c = Checker(shown, doc)
+    c.mapping((), TEXT_FIELDS)
+    translation = Translation(
+        lang=path.stem, title=c.string("title", required=True), summary=c.string("summary", required=True),
+        body_md=body.strip(), points=c.strings("points"), quote=_quote(c), cta_text=c.string("cta"),
+        image_alt=c.string("image_alt", required=bool(message.get("image"))),
+        hashtags=tuple(tag.lstrip("#") for tag in c.strings("hashtags")),
+        social=_social(c), project=c.string("project", required=bool(message.get("tartu2024"))),
+        source=shown)
+    for i, tag in enumerate(translation.hashtags):
+        if not re.fullmatch(r"\w+", tag):
+            c.problem(("hashtags", i), f"'#{tag}' is not a hashtag; use letters, digits and _ only")
+    if not body.strip():
+        c.problem(("body",), "the Markdown body after the front matter is empty")
+    problems.extend(c.problems)
+    return translation
+
+
+def _quote(c: Checker) -> Quote | None:
+    if not c.mapping(("quote",), ("text", "by")):
+        return None
+    return Quote(text=c.string("quote", "text", required=True), by=c.string("quote", "by", required=True))
+
+
+def _social(c: Checker) -> dict[str, str]:
+    from kit.brand import PLATFORMS
+
+    if not c.mapping(("social",), PLATFORMS):
+        return {}
+    return {p: c.string("social", p) for p in PLATFORMS if c.has("social", p)}
+
+
+def _finish(values: dict, translations: dict[str, Translation], folder: Path, settings: Settings) -> Message:
+    # Without an explicit `updated`, the last significant change is the embargo's end or the date (09:00 local):
+    # never the build time, or every rebuild would re-announce every entry to feed readers.
+    updated = values.pop("updated") or values["embargo"] or datetime.combine(values["date"], time(9, 0), tzinfo=settings.tz)
+    return Message(**values, translations=translations, updated=updated, fingerprint=folder_fingerprint(folder))
+
+
+def folder_fingerprint(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _declared_id(folder: Path) -> tuple[str, int]:
+    """The id as written and its line, even in a message with other errors, so duplicates are always caught."""
+    try:
+        doc = parse((folder / "message.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YamlProblem):
+        return "", 0
+    value = doc.data.get("id", "") if isinstance(doc.data, dict) else ""
+    return (value, doc.line("id")) if isinstance(value, str) else ("", 0)
+
+
+def _duplicate_ids(ids: list[tuple[tuple[str, int], Path]], settings: Settings) -> list[Problem]:
+    """Ids must be unique ignoring case: feed ids and URLs derive from them, and some file systems fold case."""
+    seen: dict[str, Path] = {}
+    problems = []
+    for (message_id, line), folder in ids:
+        key = message_id.casefold()
+        if not key:
+            continue
+        if key in seen:
+            problems.append(Problem(_shown(folder / "message.yaml", settings), line, "id",
+                                    f"'{message_id}' is already the id of {_shown(seen[key], settings)} "
+                                    "(ids must differ in more than letter case)"))
+        else:
+            seen[key] = folder
+    return problems
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _shown(path: Path, settings: Settings) -> str:
+    try:
+        return path.relative_to(settings.root).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,52 @@
+"""The exception hierarchy is the CLI's contract: a KitError prints its message and exits 1."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or worth a warning) in the input, located as precisely as we can."""
+
+    path: str
+    line: int
+    field: str
+    text: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.field}: {self.text}" if self.field else f"{where}: {self.text}"
+
+
+class KitError(Exception):
+    """Base of every error kit reports to a user without a traceback."""
+
+
+class ConfigError(KitError):
+    pass
+
+
+class ContentError(KitError):
+    """Input content is invalid; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RenderError(KitError):
+    pass
+
+
+class PublishError(KitError):
+    pass
+
+
+def rel(path: Path, root: Path) -> str:
+    """A path as the user should see it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,189 @@
+"""Typed objects passed between the stages. Frozen: a stage never edits what an earlier one made."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Mapping
+
+LANGUAGES = ("et", "en", "vro")
+# A missing translation falls back along this chain (with a warning): Võro readers read Estonian,
+# English readers get the Estonian original rather than nothing.
+FALLBACK = {"vro": "et", "en": "et"}
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Translation:
+    lang: str
+    title: str
+    summary: str
+    body_md: str
+    points: tuple[str, ...] = ()
+    quote: Quote | None = None
+    cta_text: str = ""
+    image_alt: str = ""
+    hashtags: tuple[str, ...] = ()
+    social: Mapping[str, str] = field(default_factory=dict)
+    project: str = ""
+    source: str = ""  # file the text came from, for error messages
+
+
+@dataclass(frozen=True)
+class Event:
+    start: datetime
+    end: datetime | None
+    venues: Mapping[str, str]  # municipality id -> venue name
+    address: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class HeroImage:
+    path: Path
+    focus: tuple[float, float]  # 0..1 from the left and the top: the point a crop must keep
+    credit: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    folder: Path
+    date: date
+    status: str  # draft | approved | withdrawn
+    themes: tuple[str, ...]
+    municipalities: tuple[str, ...]
+    channels: tuple[str, ...]
+    translations: Mapping[str, Translation]
+    updated: datetime
+    embargo: datetime | None = None
+    expires: datetime | None = None
+    event: Event | None = None
+    cta_url: str = ""
+    image: HeroImage | None = None
+    tartu2024: bool = False
+    fingerprint: str = ""  # hash of every file in the message's folder
+
+    def text(self, lang: str) -> Translation:
+        """The translation for a language, following FALLBACK when it is missing."""
+        while lang not in self.translations:
+            lang = FALLBACK.get(lang, "et")
+        return self.translations[lang]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    def is_public(self, now: datetime) -> bool:
+        """Approved, past its embargo and not expired: the only state that reaches the site."""
+        if self.status != "approved":
+            return False
+        if self.embargo and now < self.embargo:
+            return False
+        return not (self.expires and now >= self.expires)
+
+
+@dataclass(frozen=True)
+class Municipality:
+    id: str
+    names: Mapping[str, str]  # lang -> name
+    colors: tuple[str, ...]
+    web: str
+    email: str
+    phone: str = ""
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["et"]
+
+
+@dataclass(frozen=True)
+class CoBrand:
+    id: str
+    lines: Mapping[str, str]  # lang -> the text line a poster carries
+    hashtags: tuple[str, ...]
+    mark: Path | None  # empty slot until the foundation supplies an official mark
+    sentence: Mapping[str, str]  # lang -> partner sentence with {project}
+
+
+@dataclass(frozen=True)
+class Channel:
+    id: str
+    name: str
+    platforms: tuple[str, ...]
+    hashtags: tuple[str, ...] = ()
+    cobrand: str = ""
+    programme_only: bool = False  # only messages in the Tartu 2024 programme go here
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Fonts:
+    display: Path
+    bold: Path
+    semibold: Path
+    regular: Path
+    italic: Path
+
+    def all(self) -> tuple[Path, ...]:
+        return (self.display, self.bold, self.semibold, self.regular, self.italic)
+
+
+@dataclass(frozen=True)
+class Brand:
+    root: Path
+    colors: Mapping[str, str]
+    pairs: Mapping[str, tuple[str, str]]  # role -> (text colour, background colour)
+    type_scale: Mapping[str, float]
+    spacing: Mapping[str, float]
+    fonts: Fonts
+    municipalities: Mapping[str, Municipality]
+    cobrands: Mapping[str, CoBrand]
+    channels: Mapping[str, Channel]
+    themes: Mapping[str, Theme]
+    organisation: Mapping[str, str]
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output to render, with the hash of every input that goes into it."""
+
+    kind: str  # renderer name
+    message_id: str
+    lang: str
+    variant: str  # e.g. "instagram-square", "A4-rouge"; unique per kind, message and language
+    outputs: tuple[str, ...]  # paths relative to outputs/kit
+    params: Mapping[str, str] = field(default_factory=dict)  # what the renderer needs beyond the message
+    input_hash: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.message_id}/{self.lang}/{self.variant}"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A rendered file, in memory until the writer puts it on disk."""
+
+    path: str  # relative to outputs/kit
+    data: bytes
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: Job
+    artifacts: tuple[Artifact, ...] = ()
+    error: str = ""
+    warnings: tuple[str, ...] = ()

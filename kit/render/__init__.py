@@ -1,0 +1,79 @@
+"""The renderer registry. One module per output kind; built-ins register the way an extension would.
+
+A renderer has two halves: `plan` (cheap, no heavy imports: which files a message yields) and `render`
+(turns one Job into Artifacts in memory; runs in a worker process; never touches disk).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Mapping
+
+from kit.config import Settings
+from kit.model import Artifact, Brand, Job, Message
+
+BUILTINS: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """Everything a renderer may read. Built once per build and sent once to each worker."""
+
+    settings: Settings
+    brand: Brand
+    messages: Mapping[str, Message]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    variant: str
+    outputs: tuple[str, ...]
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    name: str
+    plan: Callable[[Message, str, RenderContext], list[JobSpec]]
+    render: Callable[[Job, RenderContext], list[Artifact]]
+    helpers: tuple[str, ...] = ()  # modules whose code also shapes the output (part of the job hash)
+    # Optional pre-flight for `kit check`: problems (text that cannot fit, …) without writing anything.
+    check: Callable[[Message, str, RenderContext], list] | None = None
+
+    @property
+    def code_hash(self) -> str:
+        """Hash of the renderer's own code: editing a renderer re-renders its jobs, no version to forget."""
+        digest = hashlib.sha256()
+        for module_name in (self.plan.__module__, *self.helpers):
+            digest.update(inspect.getsource(importlib.import_module(module_name)).encode())
+        return digest.hexdigest()
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._renderers: dict[str, Renderer] = {}
+
+    def register(self, renderer: Renderer) -> None:
+        if renderer.name in self._renderers:
+            raise ValueError(f"a renderer named '{renderer.name}' is already registered")
+        self._renderers[renderer.name] = renderer
+
+    def get(self, name: str) -> Renderer:
+        return self._renderers[name]
+
+    def __iter__(self):
+        return iter(self._renderers.values())
+
+    def names(self) -> list[str]:
+        return list(self._renderers)
+
+
+def builtin_registry() -> Registry:
+    registry = Registry()
+    for module_name in BUILTINS:
+        registry.register(importlib.import_module(module_name).RENDERER)
+    return registry

@@ -1,0 +1,93 @@
+"""The writer: the only code that touches outputs/. Atomic writes and the manifest of what was built from what."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kit.model import Artifact, Job, JobResult
+
+MANIFEST = "manifest.json"
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write through a temp file and os.replace, so a reader never sees half a file. False if unchanged."""
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+@dataclass
+class Store:
+    """outputs/kit (rendered files) plus outputs/manifest.json (job key → input hash and files)."""
+
+    out: Path
+    manifest: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, out: Path) -> "Store":
+        try:
+            manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("jobs", {})
+        except (OSError, ValueError):
+            manifest = {}
+        return cls(out=out, manifest=manifest)
+
+    @property
+    def kit_dir(self) -> Path:
+        return self.out / "kit"
+
+    def is_current(self, job: Job) -> bool:
+        entry = self.manifest.get(job.key)
+        return bool(entry and entry.get("hash") == job.input_hash and not entry.get("error")
+                    and all((self.kit_dir / p).is_file() for p in job.outputs))
+
+    def save(self, result: JobResult) -> None:
+        """Write a job's artifacts; a failed job keeps its previous files and is retried next build."""
+        job = result.job
+        if result.error:
+            entry = self.manifest.setdefault(job.key, {"outputs": list(job.outputs)})
+            entry["error"] = result.error
+            return
+        for artifact in result.artifacts:
+            write_atomic(self._inside(artifact), artifact.data)
+        self.manifest[job.key] = {"hash": job.input_hash, "outputs": list(job.outputs),
+                                  "warnings": list(result.warnings)}
+
+    def _inside(self, artifact: Artifact) -> Path:
+        path = (self.kit_dir / artifact.path).resolve()
+        if not path.is_relative_to(self.kit_dir.resolve()):
+            raise ValueError(f"artifact path escapes outputs/kit: {artifact.path}")
+        return path
+
+    def forget_unplanned(self, jobs: list[Job]) -> list[str]:
+        """Remove the files of jobs no longer planned (a deleted or withdrawn message)."""
+        planned = {job.key for job in jobs}
+        removed = []
+        for key in [k for k in self.manifest if k not in planned]:
+            for rel in self.manifest.pop(key).get("outputs", []):
+                (self.kit_dir / rel).unlink(missing_ok=True)
+                removed.append(rel)
+        return removed
+
+    def write_file(self, rel: str, data: bytes) -> bool:
+        """Write any other file under outputs/ (review sheet, site); refuses paths that leave it."""
+        path = (self.out / rel).resolve()
+        if not path.is_relative_to(self.out.resolve()):
+            raise ValueError(f"path escapes {self.out}: {rel}")
+        return write_atomic(path, data)
+
+    def commit(self) -> None:
+        data = json.dumps({"jobs": dict(sorted(self.manifest.items()))}, indent=1, ensure_ascii=False)
+        write_atomic(self.out / MANIFEST, data.encode())

@@ -1,0 +1,119 @@
+"""YAML and front matter read with line numbers, and without YAML 1.1's silent conversions.
+
+Every scalar stays a string (BaseLoader): `18:00` would otherwise become 1080, `no` False and
+`0123` the octal 83. The schema in content.py converts each field explicitly and says what it expected.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Key = tuple[str | int, ...]
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, text: str, field_name: str = ""):
+        super().__init__(text)
+        self.line, self.text, self.field = line, text, field_name
+
+
+@dataclass
+class Doc:
+    """Plain data (dicts, lists, strings) plus the line where each key path starts."""
+
+    data: Any
+    lines: dict[Key, int] = field(default_factory=dict)
+
+    def line(self, *keys: str | int) -> int:
+        """The line of a key path, or of its nearest located parent."""
+        path = tuple(keys)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+    def field_at(self, line: int) -> str:
+        """The dotted key path whose value starts on a line (for problems found by line)."""
+        best: Key = ()
+        for key, at in self.lines.items():
+            if at == line and len(key) > len(best):
+                best = key
+        return ".".join(str(k) for k in best)
+
+
+def parse(text: str, first_line: int = 1) -> Doc:
+    """Parse YAML; `first_line` is where the text starts in its file (front matter starts at 2)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.BaseLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line if mark else 0) + first_line
+        hint = ""
+        if exc.problem and "mapping values are not allowed" in exc.problem:
+            hint = "; a text containing ': ' must be put in quotes"
+        raise YamlProblem(line, f"not valid YAML: {exc.problem}{hint}") from None
+    doc = Doc(data={})
+    if node is None:
+        doc.lines[()] = first_line
+        return doc
+    doc.data = _convert(node, (), doc, first_line - 1)
+    return doc
+
+
+def _convert(node: yaml.Node, key: Key, doc: Doc, offset: int) -> Any:
+    doc.lines.setdefault(key, node.start_mark.line + 1 + offset)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            name = str(key_node.value)
+            if name in result:
+                raise YamlProblem(key_node.start_mark.line + 1 + offset, "appears twice", name)
+            doc.lines[key + (name,)] = key_node.start_mark.line + 1 + offset
+            result[name] = _convert(value_node, key + (name,), doc, offset)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, key + (i,), doc, offset) for i, item in enumerate(node.value)]
+    return node.value
+
+
+def split_front_matter(text: str) -> tuple[str, str, int]:
+    """Split `---` front matter from a Markdown body; returns (yaml, body, body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise YamlProblem(1, "must start with a '---' line opening the front matter")
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    raise YamlProblem(1, "front matter is not closed by a '---' line")
+
+
+# Characters a word processor leaves behind that print as nothing or as boxes. Tab, newline and
+# carriage return are fine; the soft hyphen (U+00AD) and no-break spaces are wanted typography.
+_INVISIBLE = {"\u200b": "ZERO WIDTH SPACE", "\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR",
+              "\ufeff": "ZERO WIDTH NO-BREAK SPACE", "\ufffd": "REPLACEMENT CHARACTER"}
+
+
+def control_characters(text: str) -> list[tuple[int, int, str]]:
+    """(line, column, description) of every stray control character."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for column, char in enumerate(line, start=1):
+            if char in "\t\r":
+                continue
+            if unicodedata.category(char) == "Cc" or char in _INVISIBLE:
+                name = _INVISIBLE.get(char) or unicodedata.name(char, "control character")
+                found.append((number, column, f"U+{ord(char):04X} {name}"))
+    return found
+
+
+def decode_utf8(raw: bytes) -> str:
+    """Decode UTF-8 (a leading BOM is dropped); raises YamlProblem with the line of the bad byte."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlProblem(line, f"not UTF-8 (byte 0x{raw[exc.start]:02X}); save the file as UTF-8") from None

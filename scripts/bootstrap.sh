@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sets up everything kit needs on a fresh Debian machine: system libraries (apt-get when root,
+# otherwise the exact command is printed), then a virtual environment with kit installed.
+#   scripts/bootstrap.sh VENV          what `make kit` needs
+#   scripts/bootstrap.sh VENV --test   plus what `make test` needs (nginx, chromium, poppler, qpdf)
+set -euo pipefail
+venv=${1:-.venv}
+want_test=${2:-}
+
+runtime_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1 fonts-dejavu-core)
+test_pkgs=(nginx-light chromium poppler-utils qpdf)
+
+missing=()
+for pkg in "${runtime_pkgs[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "$want_test" = "--test" ]; then
+  for pkg in "${test_pkgs[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing system packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing system packages. Run:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+extras=""
+[ "$want_test" = "--test" ] && extras="[test]"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
