@@ -18,7 +18,8 @@ ASSETS = ("mark.svg", "mark.png", "pattern.svg", "pattern.png")
 def load_brand(root: Path, project_root: Path) -> tuple[Brand | None, list[Problem]]:
     problems: list[Problem] = []
     checkers = {name: _open(root / f"{name}.yaml", project_root, problems)
-                for name in ("tokens", "municipalities", "cobrands", "channels", "themes", "organisation")}
+                for name in ("tokens", "municipalities", "cobrands", "channels", "themes", "organisation",
+                             "hyphenation")}
     if any(c is None for c in checkers.values()):
         return None, problems
     tokens = checkers["tokens"]
@@ -35,6 +36,7 @@ def load_brand(root: Path, project_root: Path) -> tuple[Brand | None, list[Probl
         channels={},
         themes=_themes(checkers["themes"]),
         organisation=checkers["organisation"].doc.data,
+        hyphenation=_hyphenation(checkers["hyphenation"]),
         fingerprint=fingerprint(root),
     )
     brand = _with_channels(brand, checkers["channels"])
@@ -144,6 +146,21 @@ def _cobrands(c: Checker, root: Path) -> dict[str, CoBrand]:
         result[cid] = CoBrand(id=cid, lines=_names(c, (cid, "lines")), hashtags=c.strings(cid, "hashtags"),
                               mark=mark_path, sentence={k: c.string(cid, "sentence", k) for k in LANGUAGES
                                                          if c.has(cid, "sentence", k)})
+    return result
+
+
+def _hyphenation(c: Checker) -> dict[str, dict[str, str]]:
+    c.mapping((), LANGUAGES)
+    result = {}
+    for lang in c.doc.data:
+        words = c.raw((lang,))
+        if not isinstance(words, dict):
+            c.problem((lang,), "must map words to their hyphenated form, e.g. koosloome: koos-loome")
+            continue
+        for word, marked in words.items():
+            if marked.replace("-", "") != word:
+                c.problem((lang, word), f"'{marked}' is not '{word}' with hyphens added")
+        result[lang] = dict(words)
     return result
 
 

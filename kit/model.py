@@ -153,6 +153,7 @@ class Brand:
     channels: Mapping[str, Channel]
     themes: Mapping[str, Theme]
     organisation: Mapping[str, str]
+    hyphenation: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lang -> word -> "ar-ea"
     fingerprint: str = ""
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from kit.config import Settings
 from kit.model import Artifact, Brand, Job, Message
 
-BUILTINS: tuple[str, ...] = ()
+BUILTINS: tuple[str, ...] = ("kit.render.social",)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,151 @@
+"""Pillow drawing for social images: the photo cropped at its focal point, scrims, text, marks, contrast."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageCms, ImageDraw
+
+from kit.errors import RenderError
+from kit.model import Brand
+from kit.textfit import LANGUAGE_TAGS, Fitted, fit, font, missing_characters
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A fitted text placed in its box: everything needed to draw it and to measure contrast behind it."""
+
+    fitted: Fitted
+    box: Box
+    font_path: Path
+    color: str
+    align: str = "top"
+
+    @property
+    def origin_y(self) -> int:
+        return self.box[3] - self.fitted.height if self.align == "bottom" else self.box[1]
+
+    @property
+    def ink_box(self) -> Box:
+        return (self.box[0], self.origin_y, self.box[2], self.origin_y + self.fitted.height)
+
+
+def scale_box(fractions, area: Box) -> Box:
+    x0, y0, x1, y1 = area
+    w, h = x1 - x0, y1 - y0
+    fx0, fy0, fx1, fy1 = fractions
+    return (round(x0 + fx0 * w), round(y0 + fy0 * h), round(x0 + fx1 * w), round(y0 + fy1 * h))
+
+
+@lru_cache(maxsize=16)
+def fitted_photo(path: Path, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
+    """The photo cropped to `size`'s aspect around the focal point, then resized (cached per worker)."""
+    with Image.open(path) as source:
+        source.draft("RGB", (size[0] * 2, size[1] * 2))  # JPEG decodes at a reduced scale: much faster
+        photo = source.convert("RGB")
+    w, h = photo.size
+    target = size[0] / size[1]
+    crop_w, crop_h = (w, round(w / target)) if w / h < target else (round(h * target), h)
+    left = min(max(round(focus[0] * w - crop_w / 2), 0), w - crop_w)
+    top = min(max(round(focus[1] * h - crop_h / 2), 0), h - crop_h)
+    return photo.resize(size, Image.Resampling.LANCZOS, box=(left, top, left + crop_w, top + crop_h))
+
+
+def place_text(text: str, spec: dict, area: Box, unit: int, brand: Brand, lang: str, what: str) -> TextBlock:
+    """Fit a text into its layout box or raise RenderError saying which text and where."""
+    box = scale_box(spec["box"], area)
+    font_path = getattr(brand.fonts, spec.get("font", "regular"))
+    missing = missing_characters(text, font_path)
+    if missing:
+        raise RenderError(f"{what}: no glyph for {', '.join(f'U+{ord(c):04X}' for c in missing)} "
+                          f"in {font_path.name}; replace the character")
+    low, high = (round(unit * s) for s in spec["size"])
+    fitted = fit(text, font_path, (box[2] - box[0], box[3] - box[1]), (low, high), spec["max_lines"], lang,
+                 brand.hyphenation.get(lang, {}))
+    if fitted is None:
+        raise RenderError(f"{what} does not fit even at the smallest size ({low} px, {spec['max_lines']} lines); "
+                          "shorten the text")
+    return TextBlock(fitted, box, font_path, brand.colors[spec["color"]], spec.get("align", "top"))
+
+
+def draw_text(image: Image.Image, block: TextBlock, lang: str) -> None:
+    draw = ImageDraw.Draw(image)
+    face = font(block.font_path, block.fitted.size)
+    y = block.origin_y
+    for line in block.fitted.lines:
+        draw.text((block.box[0], y), line, font=face, fill=block.color, language=LANGUAGE_TAGS.get(lang, "et"))
+        y += block.fitted.line_height
+
+
+def draw_wordmark(image: Image.Image, box: Box, color: str, brand: Brand, text: str = "Loov Võrumaa") -> None:
+    """The mark (tinted) and the wordmark text set in the display face, filling the box's height."""
+    height = box[3] - box[1]
+    mark = tinted(brand.root / "mark.png", height, color)
+    image.paste(mark, (box[0], box[1]), mark)
+    face = font(brand.fonts.display, round(height * 0.62))
+    ImageDraw.Draw(image).text((box[0] + round(height * 1.2), box[1] + height // 2), text, font=face,
+                               fill=color, anchor="lm")
+
+
+@lru_cache(maxsize=32)
+def tinted(mask_path: Path, height: int, color: str) -> Image.Image:
+    with Image.open(mask_path) as mask:
+        alpha = mask.getchannel("A").resize((height, height), Image.Resampling.LANCZOS)
+    solid = Image.new("RGBA", alpha.size, color)
+    solid.putalpha(alpha)
+    return solid
+
+
+def pattern_band(image: Image.Image, box: Box, color: str, brand: Brand) -> None:
+    """The regional rhombus pattern, tiled along a band in a brand colour."""
+    band_h = max(box[3] - box[1], 1)
+    band_w = box[2] - box[0]
+    vertical = band_h > band_w
+    tile_h = band_w if vertical else band_h
+    with Image.open(brand.root / "pattern.png") as tile_mask:
+        alpha = tile_mask.getchannel("A").resize((tile_h * 2, tile_h), Image.Resampling.LANCZOS)
+    if vertical:
+        alpha = alpha.rotate(90, expand=True)
+    mask = Image.new("L", (band_w, band_h), 0)
+    step_x, step_y = (0, alpha.height) if vertical else (alpha.width, 0)
+    x = y = 0
+    while x < band_w and y < band_h:
+        mask.paste(alpha, (x, y))
+        x, y = x + step_x, y + step_y
+    image.paste(Image.new("RGB", (band_w, band_h), color), box[:2], mask)
+
+
+def relative_luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def worst_contrast(image: Image.Image, box: Box, color: str) -> float:
+    """Contrast of the text colour against the least favourable 2 % of the pixels behind the text."""
+    region = image.crop(box).convert("RGB").reduce(6)
+    text = relative_luminance(hex_rgb(color))
+    raw = region.tobytes()
+    lum = sorted(relative_luminance((raw[i], raw[i + 1], raw[i + 2])) for i in range(0, len(raw), 3))
+    # Light text: the lightest pixels are the risk; dark text: the darkest.
+    worst = lum[int((len(lum) - 1) * 0.98)] if text > 0.5 else lum[int((len(lum) - 1) * 0.02)]
+    return (max(text, worst) + 0.05) / (min(text, worst) + 0.05)
+
+
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+@lru_cache(maxsize=1)
+def srgb_profile() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
