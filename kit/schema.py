@@ -52,13 +52,23 @@ def load_yaml(path: Path, shown: str, problems: list[Problem], text: str | None 
         text = read_text(path, shown, problems)
         if text is None:
             return None
+    # PyYAML refuses some control characters outright; parse a copy with them blanked so that the
+    # report names the field they are in, and every other problem is still found.
     try:
-        doc = parse(text, first_line)
+        doc = parse(blank_controls(text), first_line)
     except YamlProblem as exc:
         problems.append(Problem(shown, exc.line, exc.field, exc.text))
         return None
     check_controls(text, shown, doc, first_line, problems)
     return doc
+
+
+def blank_controls(text: str) -> str:
+    lines = text.split("\n")
+    for line, column, _ in control_characters(text):
+        row = lines[line - 1]
+        lines[line - 1] = row[: column - 1] + " " + row[column:]
+    return "\n".join(lines)
 
 
 class Checker:

@@ -125,14 +125,29 @@ def _width(face: ImageFont.FreeTypeFont, text: str, lang: str) -> float:
 
 def fit(text: str, font_path: Path, box: tuple[int, int], sizes: tuple[int, int], max_lines: int, lang: str,
         exceptions: Mapping[str, str], leading: float = 1.15) -> Fitted | None:
-    """The largest size in [min, max] whose wrapped lines fit the box and the line limit; None if none does."""
-    width, height = box
+    """The largest size in [min, max] whose wrapped lines fit the box and the line limit; None if none does.
+
+    Tries the minimum first (a text that cannot fit fails fast), then a binary search: fewer pixels
+    never need more lines, so the sizes that fit form one range from the minimum up."""
     low, high = sizes
-    step = max(1, (high - low) // 40)
-    for size in [*range(high, low, -step), low]:
-        face = font(font_path, size)
-        lines = wrap(text, face, width, lang, exceptions)
-        line_height = round(size * leading)
-        if lines is not None and len(lines) <= max_lines and line_height * len(lines) <= height:
-            return Fitted(size=size, lines=tuple(lines), line_height=line_height)
-    return None
+    best = _try(text, font_path, box, low, max_lines, lang, exceptions, leading)
+    if best is None:
+        return None
+    low += 1
+    while low <= high:
+        middle = (low + high) // 2
+        attempt = _try(text, font_path, box, middle, max_lines, lang, exceptions, leading)
+        if attempt is None:
+            high = middle - 1
+        else:
+            best, low = attempt, middle + 1
+    return best
+
+
+def _try(text: str, font_path: Path, box: tuple[int, int], size: int, max_lines: int, lang: str,
+         exceptions: Mapping[str, str], leading: float) -> Fitted | None:
+    lines = wrap(text, font(font_path, size), box[0], lang, exceptions)
+    line_height = round(size * leading)
+    if lines is None or len(lines) > max_lines or line_height * len(lines) > box[1]:
+        return None
+    return Fitted(size=size, lines=tuple(lines), line_height=line_height)

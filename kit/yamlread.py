@@ -56,6 +56,8 @@ def parse(text: str, first_line: int = 1) -> Doc:
         if exc.problem and "mapping values are not allowed" in exc.problem:
             hint = "; a text containing ': ' must be put in quotes"
         raise YamlProblem(line, f"not valid YAML: {exc.problem}{hint}") from None
+    except yaml.YAMLError as exc:  # reader errors carry no mark we can trust
+        raise YamlProblem(first_line, f"not valid YAML: {exc}") from None
     doc = Doc(data={})
     if node is None:
         doc.lines[()] = first_line

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageCms, ImageDraw
 
 from kit.errors import RenderError
@@ -40,12 +41,17 @@ def scale_box(fractions, area: Box) -> Box:
     return (round(x0 + fx0 * w), round(y0 + fy0 * h), round(x0 + fx1 * w), round(y0 + fy1 * h))
 
 
+@lru_cache(maxsize=2)
+def decoded(path: Path) -> Image.Image:
+    """A photo decoded once per worker: every format of a message crops from the same pixels."""
+    with Image.open(path) as source:
+        return source.convert("RGB")
+
+
 @lru_cache(maxsize=16)
 def fitted_photo(path: Path, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
     """The photo cropped to `size`'s aspect around the focal point, then resized (cached per worker)."""
-    with Image.open(path) as source:
-        source.draft("RGB", (size[0] * 2, size[1] * 2))  # JPEG decodes at a reduced scale: much faster
-        photo = source.convert("RGB")
+    photo = decoded(path)
     w, h = photo.size
     target = size[0] / size[1]
     crop_w, crop_h = (w, round(w / target)) if w / h < target else (round(h * target), h)
@@ -118,27 +124,24 @@ def pattern_band(image: Image.Image, box: Box, color: str, brand: Brand) -> None
     image.paste(Image.new("RGB", (band_w, band_h), color), box[:2], mask)
 
 
-def relative_luminance(rgb: tuple[int, int, int]) -> float:
-    def channel(c: int) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (channel(c) for c in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+def relative_luminance(rgb) -> "np.ndarray | float":
+    """WCAG relative luminance of sRGB values 0..255 (a tuple, or an array whose last axis is RGB)."""
+    c = np.asarray(rgb, dtype=np.float64)[..., :3] / 255
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
 
 
-def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+def contrast_ratio(a, b) -> float:
+    la, lb = sorted((float(relative_luminance(a)), float(relative_luminance(b))), reverse=True)
     return (la + 0.05) / (lb + 0.05)
 
 
 def worst_contrast(image: Image.Image, box: Box, color: str) -> float:
     """Contrast of the text colour against the least favourable 2 % of the pixels behind the text."""
-    region = image.crop(box).convert("RGB").reduce(6)
-    text = relative_luminance(hex_rgb(color))
-    raw = region.tobytes()
-    lum = sorted(relative_luminance((raw[i], raw[i + 1], raw[i + 2])) for i in range(0, len(raw), 3))
+    lum = relative_luminance(np.asarray(image.crop(box).convert("RGB").reduce(2)))
+    text = float(relative_luminance(hex_rgb(color)))
     # Light text: the lightest pixels are the risk; dark text: the darkest.
-    worst = lum[int((len(lum) - 1) * 0.98)] if text > 0.5 else lum[int((len(lum) - 1) * 0.02)]
+    worst = float(np.percentile(lum, 98 if text > 0.5 else 2))
     return (max(text, worst) + 0.05) / (min(text, worst) + 0.05)
 
 

@@ -10,6 +10,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 from PIL import Image, ImageDraw
 
@@ -158,18 +159,18 @@ def _scrim(image: Image.Image, fmt: ImageFormat, layout: dict, strength: float, 
     fading in over `fade` so the photo stays visible between them. `strength` scales their opacity."""
     w, h = fmt.size
     bottom, top = layout["scrim"], layout.get("scrim_top")
-    alpha = Image.new("L", (1, h), 0)
-    for y in range(h):
-        a = bottom["opacity"] * _ramp(y / h, bottom["top"] - bottom["fade"], bottom["top"])
-        if top:
-            a = max(a, top["opacity"] * _ramp(-y / h, -(top["bottom"] + top["fade"]), -top["bottom"]))
-        alpha.putpixel((0, y), round(255 * min(1.0, a * strength)))
-    image.paste(Image.new("RGB", (w, h), brand.colors[bottom["color"]]), (0, 0), alpha.resize((w, h)))
+    y = np.arange(h) / h
+    alpha = bottom["opacity"] * _ramp(y, bottom["top"] - bottom["fade"], bottom["top"])
+    if top:
+        alpha = np.maximum(alpha, top["opacity"] * _ramp(-y, -(top["bottom"] + top["fade"]), -top["bottom"]))
+    column = np.round(255 * np.minimum(1.0, alpha * strength)).astype(np.uint8).reshape(h, 1)
+    mask = Image.fromarray(np.ascontiguousarray(np.broadcast_to(column, (h, w))), "L")
+    image.paste(Image.new("RGB", (w, h), brand.colors[bottom["color"]]), (0, 0), mask)
 
 
-def _ramp(x: float, start: float, end: float) -> float:
+def _ramp(x: np.ndarray, start: float, end: float) -> np.ndarray:
     """0 before start, 1 after end, linear between."""
-    return 0.0 if x <= start else 1.0 if x >= end else (x - start) / (end - start)
+    return np.clip((x - start) / (end - start), 0.0, 1.0)
 
 
 def _right_align(block: TextBlock, image: Image.Image, lang: str, pill: str) -> None:

@@ -1,0 +1,99 @@
+"""Shared fixtures: a small throwaway project (real brand/, a few messages) in a temp folder."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+
+from kit.config import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+TALLINN = ZoneInfo("Europe/Tallinn")
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TALLINN)
+
+MESSAGE_YAML = """\
+id: {id}
+date: 2026-11-02
+status: approved
+themes: [kultuur-ja-eripara]
+municipalities: [voru-linn, rouge]
+cta_url: https://www.vorumaa.ee/test
+image:
+  file: hero.jpg
+  focus: 0.5 0.5
+  credit: Test Pilt
+"""
+
+TEXT_MD = """\
+---
+title: {title}
+summary: {summary}
+points:
+  - Esimene punkt
+  - Teine punkt
+image_alt: Roheline maastik.
+---
+Sõnumi tekst.
+"""
+
+
+class Project:
+    """A project folder with helpers to add and edit messages."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    @property
+    def settings(self):
+        return load_settings(self.root)
+
+    def add(self, message_id: str, meta: str | None = None, texts: dict[str, str] | None = None,
+            image: Image.Image | None = None) -> Path:
+        folder = self.root / "messages" / message_id
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "message.yaml").write_text(meta if meta is not None else MESSAGE_YAML.format(id=message_id),
+                                             encoding="utf-8")
+        texts = texts if texts is not None else {
+            "et": TEXT_MD.format(title="Tule koosloome töötuppa!", summary="Valime esimesed ühised tegevused."),
+            "en": TEXT_MD.format(title="Join the co-creation workshop!", summary="We choose the first actions."),
+        }
+        for lang, text in texts.items():
+            (folder / f"{lang}.md").write_text(textwrap.dedent(text), encoding="utf-8")
+        (image or landscape()).save(folder / "hero.jpg", quality=85)
+        return folder
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+
+def landscape(size=(2400, 1600), sky="#8FB8D9", ground="#1E4C0E") -> Image.Image:
+    image = Image.new("RGB", size, sky)
+    image.paste(Image.new("RGB", (size[0], size[1] // 2), ground), (0, size[1] // 2))
+    return image
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    root = tmp_path / "proj"
+    root.mkdir()
+    shutil.copytree(REPO / "brand", root / "brand")
+    (root / "messages").mkdir()
+    # Two languages keep the suite fast; the vro fallback has tests of its own.
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    (root / "pyproject.toml").write_text(pyproject.replace('languages = ["et", "en", "vro"]', 'languages = ["et", "en"]'),
+                                         encoding="utf-8")
+    return Project(root)
+
+
+@pytest.fixture
+def one_message(project: Project) -> Project:
+    project.add("koosloome")
+    return project
