@@ -100,11 +100,18 @@ def _blocks(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> dict
     return blocks
 
 
-def card(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> Image.Image:
+def backdrop(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> tuple[Image.Image, dict[str, TextBlock]]:
+    """The photo, panel and scrims, made legible for the fitted texts, before anything is drawn on them."""
     layout = layouts(brand.root)[fmt.layout]
     blocks = _blocks(message, lang, fmt, brand)
     image = _background(message, fmt, layout, brand)
     _ensure_contrast(image, message, fmt, layout, blocks, brand)
+    return image, blocks
+
+
+def card(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> Image.Image:
+    layout = layouts(brand.root)[fmt.layout]
+    image, blocks = backdrop(message, lang, fmt, brand)
     if "pattern" in layout:
         pattern_band(image, scale_box(layout["pattern"]["box"], (0, 0, *fmt.size)), brand.colors[layout["pattern"]["color"]], brand)
     area = fmt.safe_box
@@ -139,31 +146,32 @@ def _ensure_contrast(image: Image.Image, message: Message, fmt: ImageFormat, lay
     checked = [b for name, b in blocks.items() if name != "municipality"]  # that one sits on its own pill
     wordmark = scale_box(layout["wordmark"]["box"], fmt.safe_box)
     original = image.copy()
-    strength = 1.0
+    boost = 0.0
     while True:
         image.paste(original)
-        _scrim(image, fmt, layout, strength, brand)
+        _scrim(image, fmt, layout, boost, brand)
         text_ok = all(worst_contrast(image, b.ink_box, b.color) >= _needed(b) for b in checked)
         mark_ok = worst_contrast(image, wordmark, brand.colors[layout["wordmark"]["color"]]) >= 3.0
-        if (text_ok and mark_ok) or strength >= 3:
+        if (text_ok and mark_ok) or boost >= 1.0:  # at full opacity the brand pair itself passes
             return
-        strength += 0.15
+        boost += 0.08
 
 
 def _needed(block: TextBlock) -> float:
     return 3.0 if block.fitted.size >= LARGE_TEXT_PX else 4.5
 
 
-def _scrim(image: Image.Image, fmt: ImageFormat, layout: dict, strength: float, brand: Brand) -> None:
+def _scrim(image: Image.Image, fmt: ImageFormat, layout: dict, boost: float, brand: Brand) -> None:
     """Brand-colour veils: from `top` down to the bottom, and from the top edge down to `bottom`, each
-    fading in over `fade` so the photo stays visible between them. `strength` scales their opacity."""
+    fading in over `fade` so the photo stays visible between them. `boost` is added to their opacity."""
     w, h = fmt.size
     bottom, top = layout["scrim"], layout.get("scrim_top")
     y = np.arange(h) / h
-    alpha = bottom["opacity"] * _ramp(y, bottom["top"] - bottom["fade"], bottom["top"])
+    alpha = min(1.0, bottom["opacity"] + boost) * _ramp(y, bottom["top"] - bottom["fade"], bottom["top"])
     if top:
-        alpha = np.maximum(alpha, top["opacity"] * _ramp(-y, -(top["bottom"] + top["fade"]), -top["bottom"]))
-    column = np.round(255 * np.minimum(1.0, alpha * strength)).astype(np.uint8).reshape(h, 1)
+        top_alpha = min(1.0, top["opacity"] + boost) * _ramp(-y, -(top["bottom"] + top["fade"]), -top["bottom"])
+        alpha = np.maximum(alpha, top_alpha)
+    column = np.round(255 * alpha).astype(np.uint8).reshape(h, 1)
     mask = Image.fromarray(np.ascontiguousarray(np.broadcast_to(column, (h, w))), "L")
     image.paste(Image.new("RGB", (w, h), brand.colors[bottom["color"]]), (0, 0), mask)
 
