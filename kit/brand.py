@@ -37,7 +37,6 @@ def load_brand(root: Path, project_root: Path) -> tuple[Brand | None, list[Probl
         themes=_themes(checkers["themes"]),
         organisation=checkers["organisation"].doc.data,
         hyphenation=_hyphenation(checkers["hyphenation"]),
-        fingerprint=fingerprint(root),
     )
     brand = _with_channels(brand, checkers["channels"])
     for name in ASSETS:
@@ -184,9 +183,15 @@ def _with_channels(brand: Brand, c: Checker) -> Brand:
     return replace(brand, channels=channels)
 
 
-def fingerprint(root: Path) -> str:
-    """Hash of every file under brand/: any change to the brand re-renders everything that uses it."""
+# Files every renderer reads through the Brand object (colours, fonts, names, co-brands, hyphenation).
+CORE_INPUTS = ("tokens.yaml", "fonts/*", "municipalities.yaml", "cobrands.yaml", "channels.yaml",
+               "themes.yaml", "organisation.yaml", "hyphenation.yaml")
+
+
+def fingerprint(root: Path, patterns: tuple[str, ...] = ("**/*",)) -> str:
+    """Hash of the brand files matching `patterns` (all of brand/ by default)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    paths = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
+    for path in sorted(paths):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

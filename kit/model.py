@@ -154,7 +154,6 @@ class Brand:
     themes: Mapping[str, Theme]
     organisation: Mapping[str, str]
     hyphenation: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lang -> word -> "ar-ea"
-    fingerprint: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import hashlib
 import json
 from dataclasses import replace
 
+from kit.brand import CORE_INPUTS, fingerprint
 from kit.model import Job, Message
 from kit.render import RenderContext, Registry
 
@@ -17,6 +18,8 @@ def buildable(message: Message) -> bool:
 def plan(ctx: RenderContext, registry: Registry) -> list[Job]:
     jobs = []
     code_hashes = {renderer.name: renderer.code_hash for renderer in registry}
+    brand_hashes = {renderer.name: fingerprint(ctx.brand.root, CORE_INPUTS + renderer.brand_inputs)
+                    for renderer in registry}
     for message in ctx.messages.values():
         if not buildable(message):
             continue
@@ -25,16 +28,16 @@ def plan(ctx: RenderContext, registry: Registry) -> list[Job]:
                 for spec in renderer.plan(message, lang, ctx):
                     job = Job(kind=renderer.name, message_id=message.id, lang=lang, variant=spec.variant,
                               outputs=spec.outputs, params=dict(spec.params))
-                    jobs.append(_with_hash(job, message, ctx, code_hashes[renderer.name]))
+                    jobs.append(_with_hash(job, message, ctx, code_hashes[renderer.name], brand_hashes[renderer.name]))
     return jobs
 
 
-def _with_hash(job: Job, message: Message, ctx: RenderContext, code_hash: str) -> Job:
-    """Everything that goes into a job: its message's files, the brand, the renderer's code, the settings."""
+def _with_hash(job: Job, message: Message, ctx: RenderContext, code_hash: str, brand_hash: str) -> Job:
+    """Everything that goes into a job: its message's files, its brand files, the renderer's code, the settings."""
     inputs = {
         "job": [job.kind, job.message_id, job.lang, job.variant, list(job.outputs), sorted(job.params.items())],
         "message": message.fingerprint,
-        "brand": ctx.brand.fingerprint,
+        "brand": brand_hash,
         "code": code_hash,
         "settings": [ctx.settings.site_url, list(ctx.settings.languages), ctx.settings.default_timezone],
     }

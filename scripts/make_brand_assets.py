@@ -1,58 +1,13 @@
-"""Draw the original Loov Võrumaa mark and the regional pattern from one geometry.
+"""Write brand/mark.svg, mark.png, pattern.svg and pattern.png from the geometry in kit/brand_assets.py.
 
-Writes brand/mark.svg + brand/mark.png and brand/pattern.svg + brand/pattern.png. The PNGs are
-white-on-transparent masks that the social renderer tints with a brand colour. Run it again after
-changing the geometry: `.venv/bin/python scripts/make_brand_assets.py`.
+The PNGs are white-on-transparent masks that the social renderer tints with a brand colour.
+Run: `.venv/bin/python scripts/make_brand_assets.py`.
 """
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from kit.brand_assets import mark_png, mark_svg, pattern_png, pattern_svg
 
 BRAND = Path(__file__).resolve().parent.parent / "brand"
-
-# The mark, in a 100×100 box: Suur Munamägi's long ridge, a nearer hill, and a low sun between them.
-HILLS = [
-    [(0, 92), (18, 60), (34, 44), (50, 36), (64, 44), (82, 64), (100, 92)],
-    [(30, 92), (52, 66), (64, 60), (78, 66), (100, 92)],
-]
-SUN = (22, 22, 10)  # centre x, centre y, radius
-# The pattern tile, 40×20: a rhombus with a hollow centre, as in woven Seto belt motifs.
-RHOMBUS_OUTER = [(20, 1), (39, 10), (20, 19), (1, 10)]
-RHOMBUS_INNER = [(20, 6), (29, 10), (20, 14), (11, 10)]
-
-
-def mark_svg() -> str:
-    hills = "".join(f'<polygon points="{" ".join(f"{x},{y}" for x, y in h)}"/>' for h in HILLS)
-    cx, cy, r = SUN
-    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" fill="currentColor">'
-            f'{hills}<circle cx="{cx}" cy="{cy}" r="{r}"/></svg>\n')
-
-
-def pattern_svg() -> str:
-    outer = " ".join(f"{x},{y}" for x, y in RHOMBUS_OUTER)
-    inner = " ".join(f"{x},{y}" for x, y in reversed(RHOMBUS_INNER))
-    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20" fill="currentColor">'
-            f'<path fill-rule="evenodd" d="M{outer.replace(" ", " L")} Z M{inner.replace(" ", " L")} Z"/></svg>\n')
-
-
-def mark_png(size: int = 512) -> Image.Image:
-    scale = size / 100
-    image = Image.new("LA", (size, size), (255, 0))
-    draw = ImageDraw.Draw(image)
-    for hill in HILLS:
-        draw.polygon([(x * scale, y * scale) for x, y in hill], fill=(255, 255))
-    cx, cy, r = SUN
-    draw.ellipse([(cx - r) * scale, (cy - r) * scale, (cx + r) * scale, (cy + r) * scale], fill=(255, 255))
-    return image
-
-
-def pattern_png(scale: int = 4) -> Image.Image:
-    image = Image.new("LA", (40 * scale, 20 * scale), (255, 0))
-    draw = ImageDraw.Draw(image)
-    draw.polygon([(x * scale, y * scale) for x, y in RHOMBUS_OUTER], fill=(255, 255))
-    draw.polygon([(x * scale, y * scale) for x, y in RHOMBUS_INNER], fill=(255, 0))
-    return image
-
 
 if __name__ == "__main__":
     (BRAND / "mark.svg").write_text(mark_svg(), encoding="utf-8")

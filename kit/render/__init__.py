@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 from kit.config import Settings
 from kit.model import Artifact, Brand, Job, Message
 
-BUILTINS: tuple[str, ...] = ("kit.render.social",)
+BUILTINS: tuple[str, ...] = ("kit.render.social", "kit.render.poster")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Renderer:
     plan: Callable[[Message, str, RenderContext], list[JobSpec]]
     render: Callable[[Job, RenderContext], list[Artifact]]
     helpers: tuple[str, ...] = ()  # modules whose code also shapes the output (part of the job hash)
+    # brand/ files (glob patterns) the output depends on: a change elsewhere in brand/ leaves it alone.
+    brand_inputs: tuple[str, ...] = ("**/*",)
     # Optional pre-flight for `kit check`: problems (text that cannot fit, …) without writing anything.
     check: Callable[[Message, str, RenderContext], list] | None = None
 

@@ -256,4 +256,5 @@ def _png(image: Image.Image) -> bytes:
 
 
 RENDERER = Renderer(name="social", plan=plan, render=render, check=check,
+                    brand_inputs=("layouts/social.yaml", "mark.png", "pattern.png"),
                     helpers=("kit.render.canvas", "kit.render.slides", "kit.textfit", "kit.captions", "kit.i18n"))

@@ -1,0 +1,147 @@
+"""WeasyPrint, made strict: a fetcher that only serves allowed folders, warnings turned into errors,
+and layout checks (one page, no overflowing box, image resolution) read from the laid-out boxes."""
+from __future__ import annotations
+
+import logging
+import mimetypes
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from kit.errors import RenderError
+
+MAX_DATA_URL = 16_384  # small inline SVGs (the pattern) are fine; anything bigger is not ours
+
+
+@lru_cache(maxsize=1)
+def weasyprint():
+    """Imported on first use: a build with nothing to render never pays WeasyPrint's start-up."""
+    import weasyprint as module
+
+    return module
+
+
+@lru_cache(maxsize=1)
+def font_config():
+    """One FontConfiguration per worker: font set-up is paid once, not per document."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str]):
+    """A URL fetcher serving files inside `allowed` folders and small data: URLs; everything else is
+    refused (and recorded): other files, http(s), ftp, big data URLs. It cannot follow a redirect
+    because it never makes a network request."""
+    wp = weasyprint()
+    roots = tuple(p.resolve() for p in allowed)
+
+    class GuardedFetcher(wp.URLFetcher):
+        def fetch(self, url, headers=None):
+            scheme = urlparse(url).scheme.lower()
+            if scheme == "data" and len(url) <= MAX_DATA_URL:
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return wp.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
+            refused.append(url if len(url) < 120 else url[:117] + "...")
+            raise ValueError(f"refused: {url[:80]}")
+
+    return GuardedFetcher(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
+
+
+@dataclass
+class Captured:
+    warnings: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def strict(what: str):
+    """Collect WeasyPrint's warnings while rendering; any warning is a RenderError naming `what`."""
+    captured = Captured()
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.warnings.append(record.getMessage().splitlines()[0][:200])
+
+    handler = Collect(level=logging.WARNING)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    previous = logger.propagate
+    logger.propagate = False
+    try:
+        yield captured
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
+    if captured.warnings:
+        raise RenderError(f"{what}: " + "; ".join(sorted(set(captured.warnings))))
+
+
+class StrictDocument:
+    """A laid-out WeasyPrint document whose PDF writing is guarded like its layout: attachments and
+    other resources fetched only at write time go through the same fetcher and the same rules."""
+
+    def __init__(self, document, refused: list[str], what: str):
+        self.document, self.refused, self.what = document, refused, what
+        self._check()
+
+    @property
+    def pages(self):
+        return self.document.pages
+
+    def _check(self) -> None:
+        if self.refused:
+            raise RenderError(f"{self.what}: refused to load {', '.join(sorted(set(self.refused)))}")
+
+    def write_pdf(self, **options) -> bytes:
+        with strict(self.what):
+            data = self.document.write_pdf(**options)
+        self._check()
+        return data
+
+
+def render_document(html: str, base_url: Path, allowed: tuple[Path, ...], what: str, **options) -> StrictDocument:
+    """Lay out HTML with the guarded fetcher; refusals and warnings become one RenderError."""
+    wp = weasyprint()
+    refused: list[str] = []
+    with strict(what):
+        document = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=guarded_fetcher(allowed, refused)
+                           ).render(font_config=font_config(), **options)
+    return StrictDocument(document, refused, what)
+
+
+def boxes(box):
+    yield box
+    for child in getattr(box, "children", []) or []:
+        yield from boxes(child)
+
+
+def has_class(box, name: str) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and name in (element.get("class") or "").split()
+
+
+def overflowing(page) -> list[str]:
+    """Ids of `.fit` boxes whose content runs past their bottom edge (it would be clipped)."""
+    result = []
+    for box in boxes(page._page_box):
+        if has_class(box, "fit") and box.element_tag != "html":
+            bottom = box.content_box_y() + box.height
+            deepest = max((b.position_y + b.margin_height() for b in boxes(box) if b is not box), default=0)
+            if deepest > bottom + 0.5:
+                result.append(box.element.get("id") or box.element_tag)
+    return result
+
+
+def image_dpi(page, css_class: str, pixel_size: tuple[int, int]) -> float | None:
+    """Effective resolution of an image as printed: its pixels over the inches it covers (object-fit: cover)."""
+    for box in boxes(page._page_box):
+        if has_class(box, css_class):
+            width_in, height_in = box.width / 96, box.height / 96
+            return min(pixel_size[0] / width_in, pixel_size[1] / height_in) if width_in and height_in else None
+    return None

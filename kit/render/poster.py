@@ -1,0 +1,215 @@
+"""Print posters: message × language × municipality × size, print-shop PDFs (3 mm bleed, crop marks) and an
+A4 office variant (no bleed, no marks), each with a PNG preview. Layout is brand data: brand/templates/."""
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+
+import segno
+from markupsafe import Markup
+
+from kit.errors import Problem, RenderError
+from kit.i18n import format_event_when, label
+from kit.model import Artifact, Job, Message
+from kit.render import JobSpec, RenderContext, Renderer
+from kit.render.pdf import image_dpi, overflowing, render_document
+from kit.sanitize import inline_html, soft_hyphenate
+from kit.templating import brand_env
+
+PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
+BLEED_MM = 3
+MARKS_BLEED_MM = 12  # WeasyPrint draws crop marks over half the CSS bleed: they run 6–12 mm from the trim
+OFFICE_MARGIN_MM = 6  # office printers cannot print to the edge
+TITLE_SIZES = ("xl", "l", "m", "s")
+MIN_DPI, GOOD_DPI = 150, 300
+
+
+@dataclass(frozen=True)
+class Paper:
+    size: str
+    office: bool
+
+    @property
+    def variant(self) -> str:
+        return f"{self.size}-office" if self.office else self.size
+
+    def css(self) -> dict:
+        w, h = PAPER_MM[self.size]
+        return {"width": f"{w}mm", "height": f"{h}mm", "scale": round((w / 210), 3),
+                "bleed": None if self.office else f"{BLEED_MM}mm", "marks_bleed": f"{MARKS_BLEED_MM}mm",
+                "office_margin": f"{OFFICE_MARGIN_MM}mm" if self.office else "0mm",
+                "photo_ratio": 0.34 if self.office else 0.40}  # the office sheet's wider margins need room
+
+
+def papers(ctx: RenderContext) -> list[Paper]:
+    return [Paper(size, False) for size in ctx.settings.poster_sizes] + [Paper("A4", True)]
+
+
+def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
+    base = f"posters/{message.id}/{lang}"
+    return [JobSpec(variant=f"{m}-{p.variant}", outputs=(f"{base}/{m}-{p.variant}.pdf", f"{base}/{m}-{p.variant}.png"),
+                    params={"municipality": m, "size": p.size, "office": "yes" if p.office else ""})
+            for m in message.municipalities for p in papers(ctx)]
+
+
+def render(job: Job, ctx: RenderContext) -> list[Artifact]:
+    message = ctx.messages[job.message_id]
+    paper = Paper(job.params["size"], bool(job.params["office"]))
+    document, warnings = layout(message, job.lang, job.params["municipality"], paper, ctx)
+    # Print: PDF/X-4 metadata, sRGB with an output intent; WeasyPrint does not convert colours to CMYK.
+    options = {"pdf_identifier": hashlib.md5(job.key.encode()).hexdigest().encode()}  # stable, not random
+    if not paper.office:
+        options |= {"pdf_variant": "pdf/x-4", "output_intent": "srgb"}
+    pdf = finish_pdf(document.write_pdf(**options), paper, job.key, message.updated.isoformat(timespec="seconds"))
+    for warning in warnings:
+        import warnings as py_warnings
+
+        py_warnings.warn(warning)
+    return [Artifact(job.outputs[0], pdf), Artifact(job.outputs[1], preview_png(pdf))]
+
+
+def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
+    """Lay out every poster variant (no PDF written): overflow and resolution problems for `kit check`."""
+    problems = []
+    for municipality in message.municipalities:
+        for paper in papers(ctx):
+            try:
+                _, warnings = layout(message, lang, municipality, paper, ctx)
+            except RenderError as exc:
+                problems.append(Problem(message.text(lang).source, 0, "", str(exc)))
+                continue
+            problems += [Problem(message.text(lang).source, 0, "image", w, "warning") for w in warnings]
+    return problems
+
+
+def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext):
+    """The largest title size whose poster is one page with nothing overflowing; RenderError if none is."""
+    what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
+    allowed = (ctx.brand.root, message.folder)
+    for size in TITLE_SIZES:
+        html = poster_html(message, lang, municipality, paper, ctx, size)
+        document = render_document(html, ctx.brand.root / "templates", allowed, what)
+        if len(document.pages) == 1 and not overflowing(document.pages[0]):
+            return document, _dpi_warnings(document, message, what)
+    pages = len(document.pages)
+    raise RenderError(f"{what}: the text does not fit on one page even with the smallest title "
+                      f"({pages} page{'s' if pages > 1 else ''}, overflowing: {', '.join(overflowing(document.pages[0])) or 'page'}); "
+                      "shorten the title, summary or points")
+
+
+def _dpi_warnings(document, message: Message, what: str) -> list[str]:
+    if message.image is None:
+        return []
+    dpi = image_dpi(document.pages[0], "photo", (message.image.width, message.image.height))
+    if dpi is not None and dpi < MIN_DPI:
+        raise RenderError(f"{what}: the photo prints at {dpi:.0f} dpi, below the minimum of {MIN_DPI}; "
+                          "use a larger image")
+    if dpi is not None and dpi < GOOD_DPI:
+        return [f"{what}: the photo prints at {dpi:.0f} dpi (print shops ask for {GOOD_DPI})"]
+    return []
+
+
+def poster_html(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext, title_size: str) -> str:
+    brand, text = ctx.brand, message.text(lang)
+    content_lang = text.lang
+    exceptions = brand.hyphenation.get(content_lang, {})
+    url = message.event.url if message.event and message.event.url else message.cta_url
+    cobrand = next(iter(brand.cobrands.values()), None) if message.tartu2024 else None
+    return brand_env(brand.root / "templates").get_template("poster.html").render(
+        lang=content_lang, page=paper.css(), colors=brand.colors, title_size=title_size,
+        title=soft_hyphenate(text.title, exceptions), summary=text.summary,
+        points=[inline_html(p) for p in text.points], event=_event(message, lang, municipality),
+        labels={"when": label("when", lang), "where": label("where", lang)},
+        municipality=brand.municipalities[municipality], municipality_name=brand.municipalities[municipality].name(lang),
+        photo_url=message.image.path.as_uri() if message.image else "", image_alt=text.image_alt,
+        focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
+        pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=_mark_svg(brand.colors["birch"]),
+        cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
+        qr_svg=_qr_svg(url, brand.colors["ink"]) if url else "",
+        cobrand_line=(cobrand.lines.get(lang) or cobrand.lines["et"]) if cobrand else "",
+        cobrand_mark=cobrand.mark.as_uri() if cobrand and cobrand.mark else "",
+        draft=label("draft", lang) if message.is_draft else "",
+        created=message.updated.isoformat(timespec="seconds"))  # fixed dates: same inputs, same bytes
+
+
+def _event(message: Message, lang: str, municipality: str) -> dict | None:
+    event = message.event
+    if event is None:
+        return None
+    where = event.venues.get(municipality) or event.venues.get("all") or next(iter(event.venues.values()))
+    if event.address and event.address not in where:
+        where = f"{where}, {event.address}"
+    return {"when": format_event_when(event.start, event.end, lang), "where": where}
+
+
+@lru_cache(maxsize=8)
+def _qr_svg(url: str, color: str) -> Markup:
+    """A vector QR code (segno), inline: no file, no fetch."""
+    svg = segno.make(url, error="m").svg_inline(scale=1, dark=color, light="white", border=2)
+    return Markup(svg)
+
+
+@lru_cache(maxsize=2)
+def _mark_svg(color: str) -> Markup:
+    from kit.brand_assets import mark_svg
+
+    return Markup(mark_svg(color))
+
+
+@lru_cache(maxsize=4)
+def _pattern_data_url(color: str) -> str:
+    from urllib.parse import quote
+
+    from kit.brand_assets import pattern_svg
+
+    return "data:image/svg+xml," + quote(pattern_svg(color))
+
+
+def finish_pdf(data: bytes, paper: Paper, key: str, date: str) -> bytes:
+    """Set the BleedBox to exactly 3 mm around the trim (WeasyPrint places it up to 10 pt out), and make
+    the XMP packet deterministic: its date from the message, its document id from the poster's identity."""
+    import pikepdf
+
+    bleed = BLEED_MM * 72 / 25.4
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        if not paper.office:
+            for page in pdf.pages:
+                x0, y0, x1, y1 = (float(v) for v in page.obj["/TrimBox"])
+                page.obj["/BleedBox"] = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+        if "/Metadata" in pdf.Root:
+            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+                meta["xmp:MetadataDate"] = date
+                stable = "uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"loov-vorumaa-kit:{key}"))
+                meta["xmpMM:DocumentID"] = meta["xmpMM:InstanceID"] = stable
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def preview_png(pdf: bytes, width: int = 600) -> bytes:
+    """The first page as a PNG, cropped to the trim, for the review sheet and the download page."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    page = document[0]
+    crop = _trim_crop(page)
+    trim_width = page.get_width() - crop[0] - crop[2]
+    image = page.render(scale=width / trim_width, crop=crop).to_pil().convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=False, compress_level=6)
+    document.close()
+    return buffer.getvalue()
+
+
+def _trim_crop(page) -> tuple[float, float, float, float]:
+    media = page.get_mediabox()
+    trim = page.get_trimbox()
+    return (trim[0] - media[0], trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
+
+
+RENDERER = Renderer(name="poster", plan=plan, render=render, check=check,
+                    brand_inputs=("templates/poster.*", "*.svg"),
+                    helpers=("kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets"))

@@ -1,0 +1,45 @@
+"""Message Markdown to HTML that is safe to hand to a browser, a PDF engine or a mail client.
+
+Markdown lets writers type raw HTML; nh3 (a Rust HTML sanitiser) keeps only a small set of tags and
+attributes, and only https and mailto links. Images, scripts, styles, iframes and <link> never survive:
+message content must not make the pipeline read a local file or reach the network.
+"""
+from __future__ import annotations
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+BLOCK_TAGS = {"p", "br", "strong", "em", "b", "i", "a", "ul", "ol", "li", "blockquote", "h3", "h4"}
+INLINE_TAGS = {"strong", "em", "b", "i", "a", "br"}
+
+
+def _clean(html: str, tags: set[str]) -> str:
+    return nh3.clean(html, tags=tags, attributes={"a": {"href"}}, url_schemes={"https", "mailto"},
+                     link_rel="noopener noreferrer", strip_comments=True)
+
+
+def markdown_html(text: str) -> Markup:
+    """A Markdown body as sanitised block HTML."""
+    return Markup(_clean(markdown.markdown(text, output_format="html"), BLOCK_TAGS))
+
+
+def inline_html(text: str) -> Markup:
+    """One line of Markdown (a point, a summary) as sanitised inline HTML, without the wrapping <p>."""
+    html = markdown.markdown(text, output_format="html").strip()
+    html = html.removeprefix("<p>").removesuffix("</p>")
+    return Markup(_clean(html, INLINE_TAGS))
+
+
+def soft_hyphenate(text: str, exceptions: dict[str, str]) -> str:
+    """Put soft hyphens into words of the exception list, so the engine breaks them right (et only)."""
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        core = word.strip(".,:;!?„“”\"()")
+        marked = exceptions.get(core.lower())
+        if marked:
+            hyphenated = marked.replace("-", "\u00ad")
+            if core[:1].isupper():
+                hyphenated = hyphenated[:1].upper() + hyphenated[1:]
+            words[i] = word.replace(core, hyphenated)
+    return " ".join(words)

@@ -1,0 +1,203 @@
+"""Posters checked on real PDFs from WeasyPrint: boxes, fonts, text, QR, overflow, resolution, hostile input."""
+import io
+import subprocess
+import sys
+from dataclasses import replace
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from PIL import Image
+
+from kit.build import load_project
+from kit.errors import RenderError
+from kit.model import Job
+from kit.render import RenderContext
+from kit.render.pdf import render_document
+from kit.render.poster import check, plan, render
+from tests.conftest import NOW, landscape
+
+MM = 72 / 25.4
+pytestmark = pytest.mark.filterwarnings("ignore:.*print shops ask for 300:UserWarning")
+
+
+def context(project):
+    brand, content = load_project(project.settings)
+    return RenderContext(project.settings, brand, {m.id: m for m in content.messages}, NOW)
+
+
+@pytest.fixture
+def ctx(one_message):
+    return context(one_message)
+
+
+def poster(ctx, variant="A4", municipality="rouge", lang="et", message=None):
+    size, office = variant.split("-")[0], "office" in variant
+    if message is not None:
+        ctx = replace(ctx, messages={**ctx.messages, message.id: message})
+    job = Job("poster", "koosloome", lang, f"{municipality}-{variant}",
+              (f"p/{variant}.pdf", f"p/{variant}.png"), {"municipality": municipality, "size": size,
+                                                         "office": "yes" if office else ""})
+    pdf, png = render(job, ctx)
+    return pdf.data, png.data
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The three variants of one poster, rendered once for the tests that only read them."""
+    from tests.conftest import Project, REPO
+    import shutil
+
+    root = tmp_path_factory.mktemp("posters") / "proj"
+    root.mkdir()
+    shutil.copytree(REPO / "brand", root / "brand")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    project = Project(root)
+    project.add("koosloome")
+    ctx = context(project)
+    out = {}
+    for variant in ("A4", "A3", "A4-office"):
+        pdf, png = poster(ctx, variant)
+        path = root / f"{variant}.pdf"
+        path.write_bytes(pdf)
+        out[variant] = (path, png)
+    return out
+
+
+def test_plan_has_print_and_office_variants_per_municipality(ctx):
+    variants = {s.variant for s in plan(ctx.messages["koosloome"], "et", ctx)}
+    assert variants == {f"{m}-{v}" for m in ("voru-linn", "rouge") for v in ("A4", "A3", "A4-office")}
+
+
+@pytest.mark.parametrize("variant,trim", [("A4", (210, 297)), ("A3", (297, 420)), ("A4-office", (210, 297))])
+def test_one_page_with_trim_bleed_and_media_boxes(rendered, variant, trim):
+    with pikepdf.open(rendered[variant][0]) as pdf:
+        assert len(pdf.pages) == 1
+        page = pdf.pages[0].obj
+        box = lambda name: [float(v) for v in page[name]]  # noqa: E731
+        tx0, ty0, tx1, ty1 = box("/TrimBox")
+        assert (tx1 - tx0, ty1 - ty0) == pytest.approx((trim[0] * MM, trim[1] * MM), abs=0.1)
+        bx0, by0, bx1, by1 = box("/BleedBox")
+        mx0, my0, mx1, my1 = box("/MediaBox")
+        if variant.endswith("office"):
+            assert (bx0, by0, bx1, by1) == (tx0, ty0, tx1, ty1) == (mx0, my0, mx1, my1)
+        else:
+            assert (tx0 - bx0, bx1 - tx1) == pytest.approx((3 * MM, 3 * MM), abs=0.05)
+            assert (tx0 - mx0, mx1 - tx1) == pytest.approx((12 * MM, 12 * MM), abs=0.05)
+
+
+def test_crop_marks_stay_at_least_6_mm_from_the_trim(rendered):
+    """Rasterise the whole sheet: between the bleed edge (3 mm) and 6 mm out there is nothing but white."""
+    page = pdfium.PdfDocument(str(rendered["A4"][0]))[0]
+    scale = 4  # 288 dpi
+    image = page.render(scale=scale).to_pil().convert("L")
+    px = lambda mm: round(mm * MM * scale)  # noqa: E731
+    media = 12  # mm of sheet outside the trim
+    band = image.crop((px(media - 6) + 1, px(media - 6) + 1, image.width - px(media - 6) - 1, px(media - 3) - 1))
+    assert band.getextrema()[0] > 250  # top band 3–6 mm above the trim: white
+    mark = image.crop((px(media) - 3, 0, px(media) + 3, px(media - 6)))
+    assert mark.getextrema()[0] < 100  # beyond 6 mm, in line with the trim, there is a dark crop mark
+
+
+def test_every_font_is_embedded(rendered):
+    for variant in ("A4", "A4-office"):
+        out = subprocess.run(["pdffonts", str(rendered[variant][0])], capture_output=True, text=True, check=True).stdout
+        rows = out.splitlines()[2:]
+        assert rows and all(row.split()[-5] == "yes" for row in rows), out
+
+
+def test_qpdf_finds_nothing_wrong(rendered):
+    for variant in ("A4", "A3", "A4-office"):
+        result = subprocess.run(["qpdf", "--check", str(rendered[variant][0])], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_print_variant_carries_pdf_x4_output_intent(rendered):
+    with pikepdf.open(rendered["A4"][0]) as pdf:
+        intent = pdf.Root.OutputIntents[0]
+        assert str(intent.S) == "/GTS_PDFX"
+        with pdf.open_metadata() as meta:
+            assert meta.get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
+
+
+def test_title_and_municipality_are_in_the_text(rendered):
+    text = pdfium.PdfDocument(str(rendered["A4"][0]))[0].get_textpage().get_text_range()
+    assert "Tule koosloome" in text and "Rõuge vald" in text
+
+
+def test_qr_code_decodes_to_the_url(rendered):
+    page = pdfium.PdfDocument(str(rendered["A4"][0]))[0]
+    image = page.render(scale=2).to_pil()
+    results = zxingcpp.read_barcodes(image)
+    assert [r.text for r in results] == ["https://www.vorumaa.ee/test"]
+
+
+def test_same_inputs_give_the_same_pdf(ctx):
+    assert poster(ctx, "A4")[0] == poster(ctx, "A4")[0]
+
+
+def test_preview_is_a_png_of_the_trimmed_page(rendered):
+    image = Image.open(io.BytesIO(rendered["A4"][1]))
+    assert image.format == "PNG" and image.width == pytest.approx(600, abs=1)
+    assert image.height == pytest.approx(600 * 297 / 210, abs=2)
+
+
+def test_text_that_overflows_is_an_exact_error(ctx):
+    message = ctx.messages["koosloome"]
+    long_points = tuple(f"Punkt {i}: " + "väga pikk lause, mis ei lõpe kunagi " * 4 for i in range(9))
+    message = replace(message, translations={**message.translations,
+                                             "et": replace(message.translations["et"], points=long_points)})
+    problems = [str(p) for p in check(message, "et", replace(ctx, settings=replace(ctx.settings, poster_sizes=("A4",))))]
+    assert "messages/koosloome/et.md: poster koosloome (et, voru-linn, A4): the text does not fit on one page even " \
+           "with the smallest title (1 page, overflowing: content); shorten the title, summary or points" in problems
+
+
+def test_low_resolution_photo_is_an_error(project):
+    project.add("koosloome", image=landscape(size=(600, 400)))
+    ctx = context(project)
+    with pytest.raises(RenderError) as err:
+        poster(ctx, "A3")
+    assert str(err.value) == ("poster koosloome (et, rouge, A3): the photo prints at 50 dpi, below the minimum "
+                              "of 150; use a larger image")
+
+
+def test_medium_resolution_photo_is_a_warning(project):
+    project.add("koosloome", image=landscape(size=(1500, 1000)))
+    ctx = context(project)
+    with pytest.warns(UserWarning, match=r"the photo prints at 1\d\d dpi \(print shops ask for 300\)"):
+        poster(ctx, "A4")
+
+
+def test_message_text_is_escaped_and_markdown_sanitised(ctx):
+    from kit.render.poster import Paper, poster_html
+
+    message = ctx.messages["koosloome"]
+    hostile = replace(message.translations["et"], title="<script>alert(1)</script>",
+                      points=('<img src="file:///etc/passwd"> **tugev**', '<link rel="attachment" href="file:///etc/passwd">'))
+    message = replace(message, translations={**message.translations, "et": hostile})
+    html = poster_html(message, "et", "rouge", Paper("A4", False), ctx, "xl")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "/etc/passwd" not in html and "<strong>tugev</strong>" in html
+
+
+HOSTILE = [
+    ('<img src="file://{secret}">', "file://{secret}"),
+    ('<p style="background: url(http://127.0.0.1:9/x.png)">x</p>', "http://127.0.0.1:9/x.png"),
+    ('<link rel="attachment" href="file://{secret}">', "file://{secret}"),
+    ('<link rel="stylesheet" href="https://example.org/x.css">', "https://example.org/x.css"),
+]
+
+
+@pytest.mark.parametrize("html,refused", HOSTILE)
+def test_the_fetcher_refuses_anything_outside_the_allowed_folders(ctx, tmp_path, html, refused):
+    """Even if hostile markup reached WeasyPrint, nothing outside brand/ and the message folder is read."""
+    secret = tmp_path / "secret.png"
+    landscape(size=(20, 20)).save(secret)
+    opened = []
+    sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" and args else None)
+    page = f"<html><body>{html.format(secret=secret)}<script>document.write('x')</script></body></html>"
+    with pytest.raises(RenderError) as err:
+        render_document(page, ctx.brand.root / "templates", (ctx.brand.root,), "poster test").write_pdf()
+    assert refused.format(secret=secret) in str(err.value)
+    assert str(secret) not in opened
