@@ -91,6 +91,7 @@ def render_job(job: Job) -> JobResult:
     ctx, registry = _worker["ctx"], _worker["registry"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        warnings.simplefilter("ignore", ResourceWarning)  # WeasyPrint leaves its own ICC file open; not ours
         try:
             artifacts = registry.get(job.kind).render(job, ctx)
         except KitError as exc:

@@ -93,14 +93,47 @@ def social_figures() -> dict:
             "ms_encode_floor": round(statistics.median(encode) * 1000, 1), "bytes_last": len(data)}
 
 
+def poster_figures() -> dict:
+    """Time per poster (layout, PDF, preview) beside WeasyPrint rendering the same page size with no content."""
+    from datetime import datetime
+
+    from kit.build import load_project
+    from kit.config import load_settings
+    from kit.model import Job
+    from kit.render import RenderContext
+    from kit.render.pdf import font_config, weasyprint
+    from kit.render.poster import render
+
+    settings = load_settings(ROOT)
+    brand, content = load_project(settings)
+    ctx = RenderContext(settings, brand, {m.id: m for m in content.messages}, datetime.now(settings.tz))
+    jobs = [Job("poster", "suitsusaun", lang, f"rouge-{size}", ("a.pdf", "a.png"),
+                {"municipality": "rouge", "size": size, "office": ""}) for lang in ("et", "en", "vro") for size in ("A4", "A3")]
+    render(jobs[0], ctx)  # warm: imports, fonts
+    full = []
+    for job in jobs:
+        started = time.perf_counter()
+        render(job, ctx)
+        full.append(time.perf_counter() - started)
+    empty = []
+    for _ in range(6):
+        started = time.perf_counter()
+        weasyprint().HTML(string="<style>@page{size:A4}</style><p></p>").write_pdf(font_config=font_config())
+        empty.append(time.perf_counter() - started)
+    per = statistics.median(full)
+    return {"posters_per_second_one_core": round(1 / per, 1), "ms_per_poster": round(per * 1000),
+            "ms_empty_page_floor": round(statistics.median(empty) * 1000, 1)}
+
+
 def main() -> None:
-    figures = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "build": build_figures(), "social": social_figures()}
+    figures = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "build": build_figures(), "social": social_figures(),
+               "poster": poster_figures()}
     previous = _previous()
     for stage, values in figures["build"].items():
         was = previous.get("build", {}).get(stage, {}).get("seconds") if previous else None
         delta = f"  (was {was} s)" if was is not None else ""
         print(f"build {stage:12} {values['seconds']:7.2f} s  peak {values['peak_mb']:5d} MB  {values['summary']}{delta}")
-    for kind in ("social",):
+    for kind in ("social", "poster"):
         print(f"{kind:18} " + "  ".join(f"{k}={v}" for k, v in figures[kind].items()))
     HISTORY.parent.mkdir(exist_ok=True)
     with HISTORY.open("a", encoding="utf-8") as handle:

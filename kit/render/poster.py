@@ -86,18 +86,32 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
 
 
 def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext):
-    """The largest title size whose poster is one page with nothing overflowing; RenderError if none is."""
+    """The largest title size whose poster is one page with nothing overflowing; RenderError if none is.
+    Sizes that fit form a run from the smallest up, so a binary search needs two or three layouts."""
     what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
-    allowed = (ctx.brand.root, message.folder)
-    for size in TITLE_SIZES:
-        html = poster_html(message, lang, municipality, paper, ctx, size)
-        document = render_document(html, ctx.brand.root / "templates", allowed, what)
-        if len(document.pages) == 1 and not overflowing(document.pages[0]):
-            return document, _dpi_warnings(document, message, what)
-    pages = len(document.pages)
-    raise RenderError(f"{what}: the text does not fit on one page even with the smallest title "
-                      f"({pages} page{'s' if pages > 1 else ''}, overflowing: {', '.join(overflowing(document.pages[0])) or 'page'}); "
-                      "shorten the title, summary or points")
+    documents: dict[int, object] = {}
+
+    def fits(index: int) -> bool:
+        if index not in documents:
+            html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index])
+            documents[index] = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what)
+        document = documents[index]
+        return len(document.pages) == 1 and not overflowing(document.pages[0])
+
+    low, high = 0, len(TITLE_SIZES) - 1  # TITLE_SIZES runs from the largest to the smallest
+    while low < high:
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle + 1
+    if not fits(low):
+        document = documents[low]
+        pages = len(document.pages)
+        raise RenderError(f"{what}: the text does not fit on one page even with the smallest title "
+                          f"({pages} page{'s' if pages > 1 else ''}, overflowing: "
+                          f"{', '.join(overflowing(document.pages[0])) or 'page'}); shorten the title, summary or points")
+    return documents[low], _dpi_warnings(documents[low], message, what)
 
 
 def _dpi_warnings(document, message: Message, what: str) -> list[str]:
