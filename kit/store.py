@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,20 @@ def write_atomic(path: Path, data: bytes) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def link_atomic(source: Path, target: Path) -> None:
+    """Hard-link a built file into the site (no copy: the site costs no extra disk); a copy across devices."""
+    if target.exists() and os.path.samefile(source, target):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.link")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
 
 
 @dataclass
@@ -87,6 +102,22 @@ class Store:
         if not path.is_relative_to(self.out.resolve()):
             raise ValueError(f"path escapes {self.out}: {rel}")
         return write_atomic(path, data)
+
+    def sync_site(self, generated: dict[str, bytes], links: dict[str, Path], kept: set[str]) -> None:
+        """Make outputs/site exactly: the generated files, hard links to built files, and `kept` files;
+        everything else there is removed."""
+        site = self.out / "site"
+        for rel, data in generated.items():
+            self.write_file(f"site/{rel}", data)
+        for rel, source in links.items():
+            link_atomic(source, site / rel)
+        wanted = set(generated) | set(links) | kept
+        for path in sorted(site.rglob("*"), reverse=True):
+            rel = path.relative_to(site).as_posix()
+            if path.is_file() and rel not in wanted:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
 
     def commit(self) -> None:
         data = json.dumps({"jobs": dict(sorted(self.manifest.items()))}, indent=1, ensure_ascii=False)

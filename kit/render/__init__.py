@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+from importlib import resources
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Mapping
@@ -52,6 +53,8 @@ class Renderer:
         digest = hashlib.sha256()
         for module_name in (self.plan.__module__, *self.helpers):
             digest.update(inspect.getsource(importlib.import_module(module_name)).encode())
+        for data in sorted(resources.files("kit").joinpath("data").iterdir(), key=lambda p: p.name):
+            digest.update(data.read_bytes())  # labels and platform rules shape every output
         return digest.hexdigest()
 
 

@@ -1,12 +1,77 @@
-"""The site stage: review sheet for the team, and (for public messages) the download site and feeds."""
+"""The site stage: the review sheet for the team, and the public download site with feeds and bundles.
+
+outputs/site is rebuilt to exactly the set computed here: files of public messages (hard links into
+outputs/kit), pages, feeds, frozen feed archives and bundles. Anything else in it is removed, so a draft,
+an embargoed or a withdrawn message has nothing there, not even at a guessable URL.
+"""
 from __future__ import annotations
+
+import hashlib
+import json
 
 from kit.errors import Problem
 from kit.model import Job
 from kit.render import RenderContext
+from kit.site import feeds as feed_formats
+from kit.site.archive import ArchiveState, split
+from kit.site.bundles import bundle_sets, zip_bundle
+from kit.site.catalog import Catalog, build_catalog
+from kit.site.pages import site_pages
 from kit.site.review import review_sheet
 from kit.store import Store
+
+BUNDLE_STATE = "state/bundles.json"
 
 
 def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list[Problem]) -> None:
     store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
+    catalog = build_catalog(ctx, jobs, store)
+    feeds, feed_list = _feeds(ctx, catalog, store)
+    bundles = _bundles(ctx, catalog, store)
+    pages = site_pages(ctx, catalog, feed_list, {path: size for path, size in bundles.items()})
+    links = {f"files/{file.path}": file.source for file in catalog.files}
+    store.sync_site(generated={**pages, **feeds}, links=links, kept=set(bundles))
+
+
+def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str, bytes], list[dict]]:
+    state = ArchiveState.load(store)
+    withdrawn = [m for m in ctx.messages.values() if m.status == "withdrawn"]
+    documents, listed = {}, []
+    for spec in feed_formats.feed_specs(ctx, catalog):
+        live, archives = split(ctx, spec, state, store)
+        links = {"self": feed_formats.url(ctx, f"feeds/{spec.name}.atom"),
+                 "alternate": feed_formats.url(ctx, f"{spec.lang or 'et'}/index.html")}
+        if archives:
+            links["prev-archive"] = feed_formats.url(ctx, max(archives, key=_page_number))
+        gone = [m for m in withdrawn if not spec.municipality or spec.municipality in m.municipalities]
+        documents[f"feeds/{spec.name}.atom"] = feed_formats.atom(ctx, spec, live, links, withdrawn=gone)
+        documents[f"feeds/{spec.name}.rss"] = feed_formats.rss(ctx, spec, live)
+        documents[f"feeds/{spec.name}.json"] = feed_formats.json_feed(ctx, spec, live)
+        documents.update(archives)
+        for suffix, media_type in ((".atom", "application/atom+xml"), (".json", "application/feed+json")):
+            listed.append({"file": spec.name + suffix, "type": media_type, "title": spec.title, "lang": spec.lang,
+                           "municipality": spec.municipality})
+    state.save(store)
+    return documents, listed
+
+
+def _page_number(path: str) -> int:
+    return int(path.rsplit("-", 1)[1].split(".")[0])
+
+
+def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, int]:
+    """Zip only the bundles whose members changed (they are large); returns path -> size."""
+    try:
+        previous = json.loads((store.out / BUNDLE_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    state, sizes = {}, {}
+    for path, files in sorted(bundle_sets(catalog, ctx.brand.municipalities).items()):
+        digest = hashlib.sha256("".join(f"{f.path}{f.sha256}" for f in sorted(files, key=lambda f: f.path)).encode()).hexdigest()
+        target = store.out / "site" / path
+        if previous.get(path) != digest or not target.is_file():
+            store.write_file(f"site/{path}", zip_bundle(files))
+        state[path] = digest
+        sizes[path] = target.stat().st_size
+    store.write_file(BUNDLE_STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
+    return sizes

@@ -1,0 +1,116 @@
+"""What may be published, as typed objects: the public messages and their finished files.
+
+Only approved messages past their embargo and before their expiry are here; drafts, embargoed and
+withdrawn messages have no entry, so no page, feed or bundle can name or contain them.
+"""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from datetime import datetime, time
+from functools import cached_property
+from pathlib import Path
+
+from kit.model import Job, Message
+from kit.render import RenderContext
+from kit.store import Store
+
+TAG_AUTHORITY = "tag:loov.vorumaa.ee,2026:"  # fixed forever: entry ids must never change
+MEDIA_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml", ".json": "application/json",
+               ".txt": "text/plain", ".eml": "message/rfc822", ".md": "text/markdown",
+               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    path: str  # relative to outputs/kit and to outputs/site/files
+    source: Path
+    kind: str  # renderer name: social, poster, newsletter, press
+    variant: str
+    lang: str
+    municipality: str  # "" when the file is for every municipality
+    size: int
+    sha256: str
+
+    @property
+    def media_type(self) -> str:
+        suffix = Path(self.path).suffix
+        return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(self.path)[0] or "application/octet-stream"
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def is_preview(self) -> bool:
+        return self.kind == "poster" and self.path.endswith(".png")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One public message in one language it was really written in (fallbacks get no feed entry)."""
+
+    message: Message
+    lang: str
+    files: tuple[SiteFile, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{TAG_AUTHORITY}message/{self.message.id}/{self.lang}"
+
+    @property
+    def published(self) -> datetime:
+        start = published_at(self.message)
+        return max(start, self.message.embargo) if self.message.embargo else start
+
+    @property
+    def updated(self) -> datetime:
+        return max(self.message.updated, self.published)
+
+    def for_municipality(self, municipality: str) -> tuple[SiteFile, ...]:
+        return tuple(f for f in self.files if f.municipality in ("", municipality))
+
+
+def published_at(message: Message) -> datetime:
+    return datetime.combine(message.date, time(9, 0), tzinfo=message.updated.tzinfo)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    entries: tuple[Entry, ...]  # newest first
+    listing: dict  # (lang, message id) -> tuple[SiteFile, ...] for the download pages (fallbacks included)
+
+    @cached_property
+    def files(self) -> tuple[SiteFile, ...]:
+        seen = {}
+        for files in self.listing.values():
+            for file in files:
+                seen[file.path] = file
+        return tuple(seen[p] for p in sorted(seen))
+
+
+def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
+    files_by: dict[tuple[str, str], list[SiteFile]] = {}
+    for job in jobs:
+        message = ctx.messages[job.message_id]
+        entry = store.manifest.get(job.key, {})
+        if not message.is_public(ctx.now) or entry.get("hash") != job.input_hash:
+            continue  # not public, failed or stale: never published
+        files_by.setdefault((job.lang, job.message_id), []).extend(_site_files(job, store))
+    listing = {key: tuple(sorted(files, key=lambda f: f.path)) for key, files in sorted(files_by.items())}
+    entries = [Entry(ctx.messages[mid], lang, files) for (lang, mid), files in listing.items()
+               if lang in ctx.messages[mid].translations]
+    entries.sort(key=lambda e: (e.published, e.message.id, e.lang), reverse=True)
+    return Catalog(entries=tuple(entries), listing=listing)
+
+
+def _site_files(job: Job, store: Store) -> list[SiteFile]:
+    result = []
+    for rel in job.outputs:
+        source = store.kit_dir / rel
+        data = source.read_bytes()
+        result.append(SiteFile(path=rel, source=source, kind=job.kind, variant=job.variant, lang=job.lang,
+                               municipality=job.params.get("municipality", ""), size=len(data),
+                               sha256=hashlib.sha256(data).hexdigest()))
+    return result

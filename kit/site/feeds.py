@@ -1,0 +1,196 @@
+"""Atom (RFC 4287 + RFC 5005 archives + RFC 6721 tombstones), RSS 2.0 and JSON Feed 1.1, from the catalog.
+
+Feeds: everything, one per language, one per municipality. Ids come from the message id (catalog.Entry.id)
+and `updated` from the content, never from the build time, so an unchanged rebuild gives identical bytes.
+Archive documents are frozen once written (see ArchiveState): RFC 5005 readers rebuild history from them.
+"""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+
+from kit.i18n import label
+from kit.model import Message
+from kit.render import RenderContext
+from kit.sanitize import markdown_html
+from kit.site.catalog import TAG_AUTHORITY, Catalog, Entry
+
+ATOM = "http://www.w3.org/2005/Atom"
+FH = "http://purl.org/syndication/history/1.0"
+AT = "http://purl.org/atompub/tombstones/1.0"
+ET.register_namespace("", ATOM)
+ET.register_namespace("fh", FH)
+ET.register_namespace("at", AT)
+EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    name: str  # file stem under feeds/
+    title: str
+    lang: str  # xml:lang of the feed ("" for mixed)
+    entries: tuple[Entry, ...]  # newest first
+    municipality: str = ""
+
+
+def feed_specs(ctx: RenderContext, catalog: Catalog) -> list[FeedSpec]:
+    kit_title = label("kit_title", "et")
+    specs = [FeedSpec("all", kit_title, "", catalog.entries)]
+    for lang in ctx.settings.languages:
+        specs.append(FeedSpec(f"lang-{lang}", f"{label('kit_title', lang)} ({lang})", lang,
+                              tuple(e for e in catalog.entries if e.lang == lang)))
+    for mid, municipality in ctx.brand.municipalities.items():
+        specs.append(FeedSpec(mid, f"{kit_title} – {municipality.name('et')}", "",
+                              tuple(e for e in catalog.entries if mid in e.message.municipalities), mid))
+    return specs
+
+
+def url(ctx: RenderContext, path: str) -> str:
+    return ctx.settings.site_url + path
+
+
+def file_url(ctx: RenderContext, file, with_hash: bool = True) -> str:
+    """Files are named by URL; `#sha256=` (as pip's index does) lets a puller verify what it fetched."""
+    base = url(ctx, f"files/{file.path}")
+    return f"{base}#sha256={file.sha256}" if with_hash else base
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _feed_updated(entries, withdrawn: list[Message]) -> datetime:
+    moments = [e.updated for e in entries] + [m.updated for m in withdrawn]
+    return max(moments, default=EPOCH)
+
+
+def _files(entry: Entry, spec: FeedSpec):
+    files = entry.for_municipality(spec.municipality) if spec.municipality else entry.files
+    return [f for f in files if not f.is_preview]
+
+
+# ---- Atom ---------------------------------------------------------------------------------------
+
+def atom(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...], links: dict[str, str],
+         withdrawn: list[Message] = (), archive: bool = False) -> bytes:
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    if spec.lang:
+        feed.set("{http://www.w3.org/XML/1998/namespace}lang", spec.lang)
+    _text(feed, "id", f"{TAG_AUTHORITY}feed/{spec.name}" + (f"/archive/{links.get('page', '')}" if archive else ""))
+    _text(feed, "title", spec.title)
+    _text(feed, "updated", _when(_feed_updated(entries, list(withdrawn))))
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", ctx.brand.organisation["name"])
+    _text(author, "email", ctx.brand.organisation["email"])
+    if archive:
+        ET.SubElement(feed, f"{{{FH}}}archive")
+    for rel, href in links.items():
+        if rel != "page":
+            ET.SubElement(feed, f"{{{ATOM}}}link", rel=rel, href=href)
+    for hub in ([] if archive else ctx.settings.websub_hubs):
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="hub", href=hub)
+    for entry in entries:
+        _atom_entry(feed, ctx, spec, entry)
+    for message in withdrawn:
+        for lang in message.translations:
+            ET.SubElement(feed, f"{{{AT}}}deleted-entry", ref=f"{TAG_AUTHORITY}message/{message.id}/{lang}",
+                          when=_when(message.updated))
+    return _xml(feed)
+
+
+def _atom_entry(feed: ET.Element, ctx: RenderContext, spec: FeedSpec, entry: Entry) -> None:
+    text = entry.message.text(entry.lang)
+    node = ET.SubElement(feed, f"{{{ATOM}}}entry", {"{http://www.w3.org/XML/1998/namespace}lang": entry.lang})
+    _text(node, "id", entry.id)
+    _text(node, "title", text.title)
+    _text(node, "published", _when(entry.published))
+    _text(node, "updated", _when(entry.updated))
+    ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", type="text/html",
+                  href=url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"))
+    _text(node, "summary", text.summary)
+    content = ET.SubElement(node, f"{{{ATOM}}}content", type="html")
+    content.text = str(markdown_html(text.body_md))
+    for theme in entry.message.themes:
+        ET.SubElement(node, f"{{{ATOM}}}category", term=theme, scheme=url(ctx, "themes"),
+                      label=ctx.brand.themes[theme].names.get(entry.lang, theme))
+    for municipality in entry.message.municipalities:
+        ET.SubElement(node, f"{{{ATOM}}}category", term=municipality, scheme=url(ctx, "municipalities"),
+                      label=ctx.brand.municipalities[municipality].name(entry.lang))
+    for file in _files(entry, spec):
+        ET.SubElement(node, f"{{{ATOM}}}link", rel="enclosure", href=file_url(ctx, file), type=file.media_type,
+                      length=str(file.size), title=file.name)
+
+
+def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
+    node = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
+    node.text = value
+    return node
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root, space=" ")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+
+
+# ---- RSS 2.0 ------------------------------------------------------------------------------------
+
+def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes:
+    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
+    channel = ET.SubElement(root, "channel")
+    _plain(channel, "title", spec.title)
+    _plain(channel, "link", url(ctx, f"{spec.lang or 'et'}/index.html"))
+    _plain(channel, "description", label("intro", spec.lang or "et"))
+    if spec.lang:
+        _plain(channel, "language", {"vro": "et"}.get(spec.lang, spec.lang))  # RSS wants an ISO 639-1 code
+    _plain(channel, "lastBuildDate", format_datetime(_feed_updated(entries, []).astimezone(timezone.utc), usegmt=True))
+    ET.SubElement(channel, "atom:link", rel="self", type="application/rss+xml", href=url(ctx, f"feeds/{spec.name}.rss"))
+    for hub in ctx.settings.websub_hubs:
+        ET.SubElement(channel, "atom:link", rel="hub", href=hub)
+    for entry in entries:
+        text = entry.message.text(entry.lang)
+        item = ET.SubElement(channel, "item")
+        _plain(item, "title", text.title)
+        _plain(item, "link", url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"))
+        _plain(item, "description", str(markdown_html(text.body_md)))
+        ET.SubElement(item, "guid", isPermaLink="false").text = entry.id
+        _plain(item, "pubDate", format_datetime(entry.published.astimezone(timezone.utc), usegmt=True))
+        for theme in entry.message.themes:
+            _plain(item, "category", theme)
+        files = _files(entry, spec)
+        bundle = next((f for f in files if f.kind == "poster" and f.path.endswith(".pdf")), files[0] if files else None)
+        if bundle is not None:  # RSS allows one enclosure per item: the first poster
+            ET.SubElement(item, "enclosure", url=file_url(ctx, bundle, with_hash=False), length=str(bundle.size),
+                          type=bundle.media_type)
+    return _xml(root)
+
+
+def _plain(parent: ET.Element, tag: str, value: str) -> None:
+    ET.SubElement(parent, tag).text = value
+
+
+# ---- JSON Feed 1.1 ------------------------------------------------------------------------------
+
+def json_feed(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes:
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": spec.title,
+            "home_page_url": url(ctx, f"{spec.lang or 'et'}/index.html"), "feed_url": url(ctx, f"feeds/{spec.name}.json"),
+            "description": label("intro", spec.lang or "et"),
+            "authors": [{"name": ctx.brand.organisation["name"], "url": ctx.brand.organisation["web"]}]}
+    if spec.lang:
+        feed["language"] = spec.lang
+    if ctx.settings.websub_hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in ctx.settings.websub_hubs]
+    feed["items"] = [_json_item(ctx, spec, entry) for entry in entries]
+    return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def _json_item(ctx: RenderContext, spec: FeedSpec, entry: Entry) -> dict:
+    text = entry.message.text(entry.lang)
+    return {"id": entry.id, "url": url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"), "title": text.title,
+            "summary": text.summary, "content_html": str(markdown_html(text.body_md)),
+            "date_published": _when(entry.published), "date_modified": _when(entry.updated), "language": entry.lang,
+            "tags": list(entry.message.themes) + list(entry.message.municipalities),
+            "attachments": [{"url": file_url(ctx, f), "mime_type": f.media_type, "size_in_bytes": f.size,
+                             "title": f.name} for f in _files(entry, spec)]}

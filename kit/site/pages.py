@@ -1,0 +1,113 @@
+"""The download site's HTML: a start page per language, a page per municipality and one per message.
+
+Plain links do all the filtering (language × municipality × message), so the pages work without JavaScript.
+"""
+from __future__ import annotations
+
+from babel.numbers import format_decimal
+
+from kit.captions import alt_text
+from kit.i18n import format_date, label
+from kit.render import RenderContext
+from kit.sanitize import markdown_html
+from kit.site.catalog import Catalog, SiteFile
+from kit.templating import kit_env
+
+LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed", "bundle", "message", "read_more",
+              "posters", "social", "press", "newsletters", "download", "file_size", "checksum", "caption", "alt_text",
+              "office_print", "print_shop")
+DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
+
+
+def filesize(size: int, lang: str) -> str:
+    locale = "en_GB" if lang == "en" else "et"
+    if size < 1_000_000:
+        return f"{format_decimal(round(size / 1000), locale=locale)}\u00a0kB"
+    return f"{format_decimal(round(size / 1_000_000, 1), locale=locale)}\u00a0MB"
+
+
+def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles: dict[str, int]) -> dict[str, bytes]:
+    env = kit_env()
+    env.filters["filesize"] = filesize
+    pages = {"index.html": env.get_template("site/index.html").render(languages=_languages(ctx, "index.html"))}
+    for lang in ctx.settings.languages:
+        common = _common(ctx, lang, feeds)
+        items = [_item(ctx, catalog, lang, mid) for (l, mid) in catalog.listing if l == lang]
+        items.sort(key=lambda i: i["sort"], reverse=True)
+        pages[f"{lang}/index.html"] = env.get_template("site/start.html").render(
+            **common, root="../", title=label("kit_title", lang), messages=items, languages=_languages(ctx, "index.html"),
+            municipalities=[{"id": m.id, "name": m.name(lang)} for m in ctx.brand.municipalities.values()])
+        for mid, municipality in ctx.brand.municipalities.items():
+            mine = [_item(ctx, catalog, lang, i["id"], mid) for i in items if mid in i["municipalities"]]
+            pages[f"{lang}/{mid}/index.html"] = env.get_template("site/municipality.html").render(
+                **common, root="../../", title=municipality.name(lang), items=mine,
+                languages=_languages(ctx, f"{mid}/index.html"), bundle=_bundle(f"bundles/{mid}.zip", bundles))
+        for item in items:
+            pages[f"{lang}/messages/{item['id']}.html"] = env.get_template("site/message.html").render(
+                **common, root="../../", title=item["title"], item=item,
+                languages=_languages(ctx, f"messages/{item['id']}.html"),
+                bundle=_bundle(f"bundles/message-{item['id']}.zip", bundles))
+    return {path: html.encode() for path, html in pages.items()}
+
+
+def _bundle(path: str, bundles: dict[str, int]) -> dict:
+    return {"path": path, "size": bundles.get(path, 0)}
+
+
+def _common(ctx: RenderContext, lang: str, feeds: list[dict]) -> dict:
+    return {"lang": lang, "kit_title": label("kit_title", lang), "colors": ctx.brand.colors,
+            "labels": {key: label(key, lang) for key in LABEL_KEYS},
+            "feeds": [f for f in feeds if f["lang"] in ("", lang)]}
+
+
+def _languages(ctx: RenderContext, path: str) -> list[dict]:
+    return [{"code": code, "path": path, "name": label("language_name", code),
+             "title": label("kit_title", code)} for code in ctx.settings.languages]
+
+
+def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, municipality: str = "") -> dict:
+    message = ctx.messages[message_id]
+    text = message.text(lang)
+    files = [f for f in catalog.listing[(lang, message_id)] if not municipality or f.municipality in ("", municipality)]
+    return {"id": message_id, "title": text.title, "summary": text.summary, "body": markdown_html(text.body_md),
+            "content_lang": text.lang, "date": format_date(message.date, lang), "sort": (message.date, message_id),
+            "municipalities": message.municipalities, "posters": _posters(ctx, files, lang),
+            "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang)}
+
+
+def _slide_alts(message, lang: str) -> dict[str, str]:
+    """Alt text per image name: the cover says title and photo, each slide its own point, the last the call."""
+    text, cover = message.text(lang), alt_text(message, lang)
+    alts = {"carousel-01": cover}
+    for number, point in enumerate(text.points, start=2):
+        alts[f"carousel-{number:02d}"] = point
+    alts[f"carousel-{len(text.points) + 2:02d}"] = text.cta_text or label("read_more", lang)
+    return {"*": cover, **alts}
+
+
+def _posters(ctx: RenderContext, files: list[SiteFile], lang: str) -> list[dict]:
+    cards = []
+    for preview in (f for f in files if f.is_preview):
+        pdf = next(f for f in files if f.path == preview.path.removesuffix(".png") + ".pdf")
+        municipality = ctx.brand.municipalities[preview.municipality].name(lang)
+        size = preview.variant.removeprefix(preview.municipality + "-")
+        use = label("office_print" if size.endswith("office") else "print_shop", lang)
+        cards.append({"preview": preview, "files": [pdf], "caption": f"{municipality} · {size.split('-')[0]} · {use}",
+                      "alt": f"{municipality}, {size.split('-')[0]}"})
+    return cards
+
+
+def _social(files: list[SiteFile], alts: dict[str, str]) -> list[dict]:
+    images = [f for f in files if f.kind == "social" and f.path.endswith((".jpg", ".png"))]
+    captions = {f.path: f.source.read_text(encoding="utf-8") for f in files if f.kind == "social" and f.path.endswith(".txt")}
+    return [{"file": f, "name": f.name, "alt": alts.get(f.name.rsplit(".", 1)[0], alts["*"]),
+             "caption": captions.get(f.path.rsplit(".", 1)[0] + ".txt", "")} for f in images]
+
+
+def _documents(files: list[SiteFile], lang: str) -> list[dict]:
+    groups = []
+    for kind, key in DOCUMENT_KINDS.items():
+        mine = [f for f in files if f.kind == kind]
+        if mine:
+            groups.append({"title": label(key, lang), "files": mine})
+    return groups
