@@ -117,3 +117,52 @@ def new(ctx: click.Context, message_id: str, title: str) -> None:
     settings = _settings(ctx)
     folder = new_message(settings.messages_dir, message_id, title, settings.default_timezone)
     click.echo(f"Created {folder}. Edit its files, then run: kit check")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.pass_context
+def serve(ctx: click.Context, port: int) -> None:
+    """Serve outputs/site on 127.0.0.1 (ETag, Last-Modified, 304)."""
+    from kit.serve import serve as make_server
+
+    settings = _settings(ctx)
+    server = make_server(settings.out / "site", port=port)
+    click.echo(f"Serving {settings.out / 'site'} at http://127.0.0.1:{port}/ (Ctrl+C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command()
+@click.option("--target", help="Folder or http(s) WebDAV address (default: publish_target in pyproject.toml).")
+@click.pass_context
+def publish(ctx: click.Context, target: str | None) -> None:
+    """Send outputs/site to the publish target: only what changed, feeds last, then ping WebSub hubs."""
+    from kit.publish import publish as run_publish
+    from kit.publish.websub import ping
+
+    settings = _settings(ctx)
+    report = run_publish(settings, target)
+    click.echo(f"Published: {report.sent} sent, {report.deleted} deleted, {report.unchanged} unchanged.")
+    if settings.websub_hubs and report.sent:
+        count = ping(settings.websub_hubs, [settings.site_url + feed for feed in report.feeds])
+        click.echo(f"WebSub: {count} ping(s) sent.")
+
+
+@main.command()
+@click.argument("feed_url")
+@click.option("--municipality", help="Only material for this municipality (its id, e.g. rouge).")
+@click.option("--dest", required=True, type=click.Path(file_okay=False), help="Folder to download into.")
+def pull(feed_url: str, municipality: str | None, dest: str) -> None:
+    """Fetch new or changed material from a kit feed (a partner's side)."""
+    from kit.pull import pull as run_pull
+
+    report = run_pull(feed_url, Path(dest), municipality)
+    if report.not_modified:
+        click.echo("The feed has not changed since the last pull.")
+    else:
+        click.echo(f"Downloaded {len(report.downloaded)} file(s), {report.unchanged} already up to date.")

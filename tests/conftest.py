@@ -58,10 +58,10 @@ class Project:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "message.yaml").write_text(meta if meta is not None else MESSAGE_YAML.format(id=message_id),
                                              encoding="utf-8")
-        texts = texts if texts is not None else {
-            "et": TEXT_MD.format(title="Tule koosloome töötuppa!", summary="Valime esimesed ühised tegevused."),
-            "en": TEXT_MD.format(title="Join the co-creation workshop!", summary="We choose the first actions."),
-        }
+        if texts is None:
+            texts = {"et": TEXT_MD.format(title="Tule koosloome töötuppa!", summary="Valime esimesed ühised tegevused."),
+                     "en": TEXT_MD.format(title="Join the co-creation workshop!", summary="We choose the first actions.")}
+            texts = {lang: text for lang, text in texts.items() if lang in self.settings.languages}
         for lang, text in texts.items():
             (folder / f"{lang}.md").write_text(textwrap.dedent(text), encoding="utf-8")
         (image or landscape()).save(folder / "hero.jpg", quality=85)

@@ -1,0 +1,114 @@
+"""`kit pull`: the partner's side. Read a feed with a conditional GET, fetch new or changed enclosures.
+
+State lives in DEST/.kit-pull.json (the feed's ETag and Last-Modified, and what was fetched). Downloads go to
+DEST/.partial/ and resume with a Range request after an interruption; a file is moved into place only when
+its length and SHA-256 (from the enclosure's `#sha256=` fragment) match, so no half-written file is ever left.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+
+import feedparser
+import requests
+
+from kit.errors import KitError
+from kit.store import write_atomic
+
+STATE = ".kit-pull.json"
+TIMEOUT = (5, 60)
+
+
+@dataclass(frozen=True)
+class PullReport:
+    not_modified: bool
+    downloaded: tuple[str, ...]
+    unchanged: int
+
+
+def pull(feed_url: str, dest: Path, municipality: str | None = None, session: requests.Session | None = None) -> PullReport:
+    session = session or requests.Session()
+    dest.mkdir(parents=True, exist_ok=True)
+    state = _load(dest)
+    headers = {k: v for k, v in (("If-None-Match", state.get("etag")), ("If-Modified-Since", state.get("modified"))) if v}
+    response = _get(session, feed_url, headers)
+    if response.status_code == 304:
+        return PullReport(True, (), len(state.get("files", {})))
+    parsed = feedparser.parse(response.content, response_headers={**{k.lower(): v for k, v in response.headers.items()},
+                                                                  "content-location": feed_url})
+    if parsed.bozo:
+        raise KitError(f"{feed_url}: not a valid feed ({parsed.bozo_exception})")
+    downloaded, unchanged = [], 0
+    for entry in parsed.entries:
+        if municipality and municipality not in {t.get("term") for t in entry.get("tags", [])}:
+            continue
+        for link in entry.get("links", []):
+            if link.get("rel") != "enclosure":
+                continue
+            if _fetch(session, link, dest, state):
+                downloaded.append(link["href"].split("#")[0])
+            else:
+                unchanged += 1
+    state["etag"], state["modified"] = response.headers.get("ETag"), response.headers.get("Last-Modified")
+    _save(dest, state)
+    return PullReport(False, tuple(downloaded), unchanged)
+
+
+def _get(session: requests.Session, url: str, headers: dict, **kwargs) -> requests.Response:
+    try:
+        response = session.get(url, headers=headers, timeout=TIMEOUT, **kwargs)
+    except requests.RequestException as exc:
+        raise KitError(f"{url}: {type(exc).__name__}") from None
+    if response.status_code >= 400:
+        raise KitError(f"{url}: HTTP {response.status_code}")
+    return response
+
+
+def _fetch(session: requests.Session, link: dict, dest: Path, state: dict) -> bool:
+    """Download one enclosure unless the same bytes are already here; False when nothing was needed."""
+    url, fragment = urldefrag(link["href"])
+    expected = dict(p.split("=", 1) for p in fragment.split("&") if "=" in p).get("sha256")
+    target = dest / _local_name(url)
+    known = state.setdefault("files", {}).get(url)
+    if known and known == expected and target.is_file():
+        return False
+    partial = dest / ".partial" / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".part")
+    partial.parent.mkdir(exist_ok=True)
+    have = partial.stat().st_size if partial.exists() else 0
+    response = _get(session, url, {"Range": f"bytes={have}-"} if have else {}, stream=True)
+    mode = "ab" if response.status_code == 206 else "wb"  # a server that ignores Range sends it all again
+    with open(partial, mode) as handle:
+        for chunk in response.iter_content(65536):
+            handle.write(chunk)
+    data = partial.read_bytes()
+    length = int(link.get("length") or len(data))
+    if len(data) != length or (expected and hashlib.sha256(data).hexdigest() != expected):
+        partial.unlink()
+        raise KitError(f"{url}: got {len(data)} bytes that do not match the feed's length {length} or checksum; "
+                       "run kit pull again")
+    write_atomic(target, data)
+    partial.unlink()
+    state["files"][url] = expected or hashlib.sha256(data).hexdigest()
+    _save(dest, state)  # after every file: an interrupted run keeps what it finished
+    return True
+
+
+def _local_name(url: str) -> str:
+    """files/posters/<message>/<lang>/<name> keeps its shape under DEST."""
+    path = urlparse(url).path
+    return path.split("/files/", 1)[1] if "/files/" in path else os.path.basename(path)
+
+
+def _load(dest: Path) -> dict:
+    try:
+        return json.loads((dest / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save(dest: Path, state: dict) -> None:
+    write_atomic(dest / STATE, json.dumps(state, indent=1, sort_keys=True).encode())

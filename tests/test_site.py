@@ -1,0 +1,211 @@
+"""The download site and the feeds, built from real renders: parsed with feedparser, validated, compared."""
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import feedparser
+import jsonschema
+import pytest
+
+from kit.build import build
+from kit.render import Registry
+from kit.render.social import RENDERER as SOCIAL
+from tests.conftest import MESSAGE_YAML, NOW, REPO, TEXT_MD, Project
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SCHEMA = json.loads((Path(__file__).parent / "data" / "jsonfeed-1.1.schema.json").read_text())
+
+
+def make_project(root: Path, languages='["et", "en"]', extra_settings="") -> Project:
+    root.mkdir(parents=True)
+    shutil.copytree(REPO / "brand", root / "brand")
+    (root / "messages").mkdir()
+    text = (REPO / "pyproject.toml").read_text().replace('languages = ["et", "en", "vro"]', f"languages = {languages}")
+    (root / "pyproject.toml").write_text(text + extra_settings)
+    return Project(root)
+
+
+def add_standard_messages(project: Project) -> None:
+    project.add("avalik")
+    embargoed = MESSAGE_YAML.format(id="salajane-embargo") + "embargo: 2027-01-12 10:00 Europe/Tallinn\n"
+    project.add("salajane-embargo", embargoed, texts={"et": TEXT_MD.format(title="Embargeeritud uudis", summary="S")})
+    draft = MESSAGE_YAML.format(id="mustand-sonum").replace("status: approved", "status: draft")
+    project.add("mustand-sonum", draft, texts={"et": TEXT_MD.format(title="Mustandi pealkiri", summary="S")})
+
+
+def social_only() -> Registry:
+    registry = Registry()
+    registry.register(SOCIAL)
+    return registry
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A project built once with every renderer: one public, one embargoed and one draft message."""
+    project = make_project(tmp_path_factory.mktemp("site") / "proj")
+    add_standard_messages(project)
+    report = build(project.settings, now=NOW)
+    assert not report.failed
+    return project
+
+
+def site_files(project: Project) -> dict[str, bytes]:
+    site = project.root / "outputs" / "site"
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def feed_paths(project: Project, suffix: str) -> list[Path]:
+    return sorted((project.root / "outputs" / "site" / "feeds").rglob(f"*{suffix}"))
+
+
+def test_every_feed_parses_cleanly(site):
+    """Atom and RSS through feedparser (its 6.0 releases do not read JSON Feed: the schema test does)."""
+    paths = feed_paths(site, ".atom") + feed_paths(site, ".rss")
+    assert len(paths) == 2 * (1 + 2 + 5)
+    for path in paths:
+        parsed = feedparser.parse(path.read_bytes())
+        assert parsed.bozo == 0, (path.name, parsed.get("bozo_exception"))
+        assert parsed.version, path.name
+
+
+def test_json_feeds_validate_against_the_json_feed_schema(site):
+    for path in feed_paths(site, ".json"):
+        jsonschema.validate(json.loads(path.read_bytes()), SCHEMA, format_checker=jsonschema.FormatChecker())
+
+
+def test_the_three_formats_hold_the_same_entries(site):
+    for name in ("all", "lang-et", "rouge", "antsla"):
+        feeds = site.root / "outputs/site/feeds"
+        atom_ids = [e.id for e in feedparser.parse((feeds / f"{name}.atom").read_bytes()).entries]
+        rss_ids = [e.id for e in feedparser.parse((feeds / f"{name}.rss").read_bytes()).entries]
+        json_ids = [i["id"] for i in json.loads((feeds / f"{name}.json").read_bytes())["items"]]
+        assert atom_ids == rss_ids == json_ids, name
+        assert len(atom_ids) == (0 if name == "antsla" else 2 if name in ("all", "rouge") else 1), name
+
+
+def test_entries_carry_what_partners_need(site):
+    parsed = feedparser.parse((site.root / "outputs/site/feeds/rouge.atom").read_bytes())
+    entry = parsed.entries[0]
+    assert entry.id == "tag:loov.vorumaa.ee,2026:message/avalik/et" or entry.id.endswith("/en")
+    assert {t.term for t in entry.tags} >= {"kultuur-ja-eripara", "rouge"}
+    enclosures = [link for link in entry.links if link.rel == "enclosure"]
+    assert any(link.type == "application/pdf" for link in enclosures)
+    assert all("#sha256=" in link.href and int(link.length) > 0 for link in enclosures)
+    assert not any("voru-linn-A4" in link.href for link in enclosures)  # Rõuge's feed: Rõuge's posters
+
+
+def test_feed_updated_is_the_content_date_not_the_build_time(site):
+    root = ET.parse(site.root / "outputs/site/feeds/all.atom").getroot()
+    assert root.find(f"{ATOM}updated").text == "2026-11-02T07:00:00Z"
+
+
+def test_embargoed_and_draft_messages_are_nowhere_on_the_site(site):
+    files = site_files(site)
+    assert any(path.startswith("files/social/avalik/") for path in files)
+    for path, data in files.items():
+        for secret in (b"salajane-embargo", "Embargeeritud uudis".encode(), b"mustand-sonum", b"Mustandi pealkiri"):
+            assert secret not in data, (path, secret)
+        assert "salajane-embargo" not in path and "mustand-sonum" not in path
+
+
+def test_pages_list_the_municipality_material_in_the_page_language(site):
+    page = (site.root / "outputs/site/et/rouge/index.html").read_text()
+    assert '<html lang="et">' in page and 'rel="alternate" type="application/atom+xml"' in page
+    assert "files/posters/avalik/et/rouge-A4.pdf" in page and "files/posters/avalik/et/voru-linn-A4.pdf" not in page
+    assert "Plakatid" in page and "alt=" in page
+    english = (site.root / "outputs/site/en/rouge/index.html").read_text()
+    assert "Posters" in english and "files/posters/avalik/en/rouge-A4.pdf" in english
+
+
+def test_bundles_carry_a_checksum_list(site):
+    import hashlib
+    import zipfile
+
+    with zipfile.ZipFile(site.root / "outputs/site/bundles/rouge.zip") as bundle:
+        sums = dict(reversed(line.split("  ")) for line in bundle.read("SHA256SUMS").decode().splitlines())
+        assert "posters/avalik/et/rouge-A4.pdf" in sums
+        for name, digest in sums.items():
+            assert hashlib.sha256(bundle.read(name)).hexdigest() == digest
+
+
+def test_a_rebuild_with_nothing_changed_gives_identical_bytes(site):
+    before = site_files(site)
+    report = build(site.settings, now=NOW)
+    assert report.rendered == 0
+    assert site_files(site) == before
+
+
+def test_embargo_passing_publishes_the_message(site, tmp_path):
+    project = make_project(tmp_path / "later")
+    add_standard_messages(project)
+    from datetime import datetime
+    from tests.conftest import TALLINN
+
+    build(project.settings, now=datetime(2027, 1, 12, 10, 1, tzinfo=TALLINN), registry=social_only())
+    assert any("salajane-embargo" in path for path in site_files(project))
+
+
+def entry_ids(project: Project, name: str = "all") -> list[str]:
+    return [e.id for e in feedparser.parse((project.root / f"outputs/site/feeds/{name}.atom").read_bytes()).entries]
+
+
+def test_ids_survive_a_new_title_and_a_new_base_address(tmp_path):
+    project = make_project(tmp_path / "ids", languages='["et"]')
+    project.add("avalik")
+    build(project.settings, now=NOW, registry=social_only())
+    before = entry_ids(project)
+    et = project.root / "messages/avalik/et.md"
+    et.write_text(et.read_text().replace("Tule koosloome töötuppa!", "Uus pealkiri"))
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("https://loov.vorumaa.ee/kit/", "https://example.org/materjal/"))
+    build(project.settings, now=NOW, registry=social_only())
+    assert entry_ids(project) == before == ["tag:loov.vorumaa.ee,2026:message/avalik/et"]
+    assert b"Uus pealkiri" in (project.root / "outputs/site/feeds/all.atom").read_bytes()
+
+
+def add_dated(project: Project, number: int) -> None:
+    meta = MESSAGE_YAML.format(id=f"sonum-{number}").replace("2026-11-02", f"2026-0{1 + number // 10}-{10 + number % 10}")
+    project.add(f"sonum-{number}", meta, texts={"et": TEXT_MD.format(title=f"Sõnum {number}", summary="S")})
+
+
+def test_archives_never_change_and_together_hold_every_entry(tmp_path):
+    project = make_project(tmp_path / "arch", languages='["et"]')
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("feed_entries = 20", "feed_entries = 2"))
+    for number in range(5):
+        add_dated(project, number)
+    build(project.settings, now=NOW, registry=social_only())
+    archive = project.root / "outputs/site/feeds/archive"
+    first = {p.name: p.read_bytes() for p in archive.glob("all-*.atom")}
+    assert list(first) == ["all-1.atom"]
+    for number in range(5, 9):
+        add_dated(project, number)
+    build(project.settings, now=NOW, registry=social_only())
+    after = {p.name: p.read_bytes() for p in archive.glob("all-*.atom")}
+    assert after["all-1.atom"] == first["all-1.atom"]
+    assert sorted(after) == ["all-1.atom", "all-2.atom", "all-3.atom"]
+    ids, document = [], project.root / "outputs/site/feeds/all.atom"
+    while document is not None:  # walk prev-archive links as an RFC 5005 reader would
+        parsed = feedparser.parse(document.read_bytes())
+        assert parsed.bozo == 0
+        ids += [e.id for e in parsed.entries]
+        prev = [link.href for link in parsed.feed.links if link.rel == "prev-archive"]
+        document = archive / prev[0].rsplit("/", 1)[1] if prev else None
+    assert sorted(ids) == sorted(f"tag:loov.vorumaa.ee,2026:message/sonum-{n}/et" for n in range(9))
+
+
+def test_a_withdrawn_message_leaves_a_tombstone_and_nothing_else(tmp_path):
+    project = make_project(tmp_path / "gone", languages='["et"]')
+    project.add("jaab")
+    project.add("laheb")
+    build(project.settings, now=NOW, registry=social_only())
+    meta = project.root / "messages/laheb/message.yaml"
+    meta.write_text(meta.read_text().replace("status: approved", "status: withdrawn") + "updated: 2026-11-20 12:00 Europe/Tallinn\n")
+    build(project.settings, now=NOW, registry=social_only())
+    assert entry_ids(project) == ["tag:loov.vorumaa.ee,2026:message/jaab/et"]
+    root = ET.parse(project.root / "outputs/site/feeds/all.atom").getroot()
+    tombstone = root.find("{http://purl.org/atompub/tombstones/1.0}deleted-entry")
+    assert tombstone.get("ref") == "tag:loov.vorumaa.ee,2026:message/laheb/et"
+    assert not any("laheb" in path for path in site_files(project))
