@@ -55,7 +55,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     started = time.perf_counter()
     brand, content = load_project(settings)
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
-                        now=now or datetime.now(settings.tz))
+                        now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
     jobs = plan(ctx, registry)
     store = Store.open(settings.out)

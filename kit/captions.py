@@ -63,9 +63,10 @@ def alt_text(message: Message, lang: str) -> str:
     return f"{text.title}. {text.image_alt}".strip() if text.image_alt else text.title
 
 
-def caption(message: Message, lang: str, platform: Platform, channel: Channel, brand: Brand) -> tuple[Caption, list[str]]:
-    """A caption within the platform's limits; returns it with warnings. Raises nothing: see caption_problems."""
-    text = message.text(lang)
+def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand) -> tuple[Caption, list[str]]:
+    """A caption within the platform's limits, wholly in its text's language; returns it with warnings."""
+    text = message.text(listing_lang)
+    lang = text.lang
     link = message.event.url if message.event and message.event.url else message.cta_url
     tags = hashtags_for(message, lang, channel, brand)
     warnings = []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def main(ctx: click.Context, root: str, debug: bool) -> None:
     ctx.obj = {"root": root, "debug": debug}
     if debug:
         os.environ["KIT_DEBUG"] = "1"
+    else:  # a language fallback or similar is said as one plain line, not with Python's source excerpt
+        warnings.showwarning = lambda message, *args, **kwargs: click.echo(f"warning: {message}", err=True)
 
 
 @main.command()

@@ -35,6 +35,7 @@ MAX_IMAGE_PIXELS = 40_000_000  # above this a decode could take gigabytes: refus
 class Content:
     messages: tuple[Message, ...]
     problems: tuple[Problem, ...]  # errors and warnings
+    intros: dict = None  # newsletter issue ("2026-11") -> lang -> intro text, from messages/_newsletter/
 
     @property
     def errors(self) -> list[Problem]:
@@ -55,7 +56,29 @@ def load_content(settings: Settings, brand: Brand) -> Content:
             messages.append(message)
         ids.append((_declared_id(folder), folder))
     problems.extend(_duplicate_ids(ids, settings))
-    return Content(tuple(messages), tuple(sorted(problems)))
+    intros = load_intros(settings, problems)
+    return Content(tuple(messages), tuple(sorted(problems)), intros)
+
+
+ISSUE_PATTERN = re.compile(r"^\d{4}-(\d{2}|W\d{2})$")
+
+
+def load_intros(settings: Settings, problems: list[Problem]) -> dict[str, dict[str, str]]:
+    """messages/_newsletter/<issue>.yaml: an optional intro per language for a newsletter issue."""
+    intros = {}
+    for path in sorted((settings.messages_dir / "_newsletter").glob("*.yaml")):
+        shown = _shown(path, settings)
+        if not ISSUE_PATTERN.match(path.stem):
+            problems.append(Problem(shown, 0, "", f"'{path.stem}' is not an issue; name the file like 2026-11.yaml"))
+            continue
+        doc = load_yaml(path, shown, problems)
+        if doc is None:
+            continue
+        c = Checker(shown, doc)
+        c.mapping((), settings.languages)
+        intros[path.stem] = {lang: c.string(lang) for lang in settings.languages if c.has(lang)}
+        problems.extend(c.problems)
+    return intros
 
 
 def load_message(folder: Path, settings: Settings, brand: Brand) -> tuple[Message | None, list[Problem]]:

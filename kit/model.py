@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Mapping
 
@@ -76,6 +76,12 @@ class Message:
         while lang not in self.translations:
             lang = FALLBACK.get(lang, "et")
         return self.translations[lang]
+
+    @property
+    def published(self) -> datetime:
+        """When the message goes public: its date at 09:00 local time, or the end of its embargo if later."""
+        start = datetime.combine(self.date, time(9, 0), tzinfo=self.updated.tzinfo)
+        return max(start, self.embargo) if self.embargo else start
 
     @property
     def is_draft(self) -> bool:
@@ -167,6 +173,12 @@ class Job:
     outputs: tuple[str, ...]  # paths relative to outputs/kit
     params: Mapping[str, str] = field(default_factory=dict)  # what the renderer needs beyond the message
     input_hash: str = ""
+    members: tuple[str, ...] = ()  # for an output made of several messages (a newsletter issue): their ids
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The messages this output is made of: it may be published only when all of them are public."""
+        return self.members or (self.message_id,)
 
     @property
     def key(self) -> str:

@@ -6,6 +6,8 @@ message content must not make the pipeline read a local file or reach the networ
 """
 from __future__ import annotations
 
+import re
+
 import markdown
 import nh3
 from markupsafe import Markup
@@ -19,14 +21,25 @@ def _clean(html: str, tags: set[str]) -> str:
                      link_rel="noopener noreferrer", strip_comments=True)
 
 
+# Estonian writes ordinals with a dot: „2024. aastal“, „15. juunil“. At the start of a line Markdown takes them
+# for a numbered list; a year (three or more digits) or a day before a month name is never a list item.
+MONTHS = ("jaanuar|veebruar|märts|aprill|mai|juuni|juuli|august|september|oktoober|november|detsember|"
+          "vahtsõaastagakuu|radokuu|urbõkuu|mahlakuu|lehekuu|piimäkuu|hainakuu|põimukuu|süküskuu|rehekuu|märtekuu|joulukuu")
+ORDINAL = re.compile(rf"^(\s*)(\d{{3,}}|\d{{1,2}}(?=\. (?:{MONTHS})))\. ", re.MULTILINE | re.IGNORECASE)
+
+
+def escape_ordinals(text: str) -> str:
+    return ORDINAL.sub(lambda m: f"{m.group(1)}{m.group(2)}\\. ", text)
+
+
 def markdown_html(text: str) -> Markup:
     """A Markdown body as sanitised block HTML."""
-    return Markup(_clean(markdown.markdown(text, output_format="html"), BLOCK_TAGS))
+    return Markup(_clean(markdown.markdown(escape_ordinals(text), output_format="html"), BLOCK_TAGS))
 
 
 def inline_html(text: str) -> Markup:
     """One line of Markdown (a point, a summary) as sanitised inline HTML, without the wrapping <p>."""
-    html = markdown.markdown(text, output_format="html").strip()
+    html = markdown.markdown(escape_ordinals(text), output_format="html").strip()
     html = html.removeprefix("<p>").removesuffix("</p>")
     return Markup(_clean(html, INLINE_TAGS))
 

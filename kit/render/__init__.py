@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 from kit.config import Settings
 from kit.model import Artifact, Brand, Job, Message
 
-BUILTINS: tuple[str, ...] = ("kit.render.social", "kit.render.poster")
+BUILTINS: tuple[str, ...] = ("kit.render.social", "kit.render.poster", "kit.render.newsletter", "kit.render.press")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class RenderContext:
     brand: Brand
     messages: Mapping[str, Message]
     now: datetime
+    intros: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # newsletter issue -> lang -> intro
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class JobSpec:
     variant: str
     outputs: tuple[str, ...]
     params: Mapping[str, str] = field(default_factory=dict)
+    members: tuple[str, ...] = ()  # set by plan_issues: the messages an issue is made of
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Renderer:
     brand_inputs: tuple[str, ...] = ("**/*",)
     # Optional pre-flight for `kit check`: problems (text that cannot fit, …) without writing anything.
     check: Callable[[Message, str, RenderContext], list] | None = None
+    # Optional: outputs made of several messages (newsletter issues), planned once per language.
+    plan_issues: Callable[[str, RenderContext], list[JobSpec]] | None = None
 
     @property
     def code_hash(self) -> str:

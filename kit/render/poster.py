@@ -126,9 +126,11 @@ def _dpi_warnings(document, message: Message, what: str) -> list[str]:
     return []
 
 
-def poster_html(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext, title_size: str) -> str:
-    brand, text = ctx.brand, message.text(lang)
-    content_lang = text.lang
+def poster_html(message: Message, listing_lang: str, municipality: str, paper: Paper, ctx: RenderContext,
+                title_size: str) -> str:
+    """A poster is wholly in the language of its text (a Võro listing may fall back to the Estonian text)."""
+    brand, text = ctx.brand, message.text(listing_lang)
+    lang = content_lang = text.lang
     exceptions = brand.hyphenation.get(content_lang, {})
     url = message.event.url if message.event and message.event.url else message.cta_url
     cobrand = next(iter(brand.cobrands.values()), None) if message.tartu2024 else None

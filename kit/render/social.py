@@ -80,11 +80,12 @@ def _meta_text(message: Message, lang: str, show: str) -> str:
     return message.text(lang).summary if show == "event_or_summary" else ""
 
 
-def _blocks(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> dict[str, TextBlock]:
+def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand) -> dict[str, TextBlock]:
+    lang = message.text(listing_lang).lang  # the card is wholly in its text's language
     layout = layouts(brand.root)[fmt.layout]
     area = fmt.safe_box
     unit = min(area[2] - area[0], area[3] - area[1])
-    where = f"{message.id} ({lang}, {fmt.name})"
+    where = f"{message.id} ({listing_lang}, {fmt.name})"
     blocks = {"title": place_text(message.text(lang).title, layout["title"], area, unit, brand, lang, f"title of {where}")}
     meta = _meta_text(message, lang, layout["meta"]["show"])
     if meta:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -61,8 +61,7 @@ class Entry:
 
     @property
     def published(self) -> datetime:
-        start = published_at(self.message)
-        return max(start, self.message.embargo) if self.message.embargo else start
+        return self.message.published
 
     @property
     def updated(self) -> datetime:
@@ -72,19 +71,16 @@ class Entry:
         return tuple(f for f in self.files if f.municipality in ("", municipality))
 
 
-def published_at(message: Message) -> datetime:
-    return datetime.combine(message.date, time(9, 0), tzinfo=message.updated.tzinfo)
-
-
 @dataclass(frozen=True)
 class Catalog:
     entries: tuple[Entry, ...]  # newest first
     listing: dict  # (lang, message id) -> tuple[SiteFile, ...] for the download pages (fallbacks included)
+    issues: dict  # (lang, issue) -> tuple[SiteFile, ...]: newsletter issues whose every message is public
 
     @cached_property
     def files(self) -> tuple[SiteFile, ...]:
         seen = {}
-        for files in self.listing.values():
+        for files in [*self.listing.values(), *self.issues.values()]:
             for file in files:
                 seen[file.path] = file
         return tuple(seen[p] for p in sorted(seen))
@@ -92,17 +88,19 @@ class Catalog:
 
 def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
     files_by: dict[tuple[str, str], list[SiteFile]] = {}
+    issues_by: dict[tuple[str, str], list[SiteFile]] = {}
     for job in jobs:
-        message = ctx.messages[job.message_id]
         entry = store.manifest.get(job.key, {})
-        if not message.is_public(ctx.now) or entry.get("hash") != job.input_hash:
-            continue  # not public, failed or stale: never published
-        files_by.setdefault((job.lang, job.message_id), []).extend(_site_files(job, store))
+        if not all(ctx.messages[m].is_public(ctx.now) for m in job.sources) or entry.get("hash") != job.input_hash:
+            continue  # not public (draft, embargoed, withdrawn), failed or stale: never published
+        target = issues_by if job.members else files_by
+        target.setdefault((job.lang, job.message_id), []).extend(_site_files(job, store))
     listing = {key: tuple(sorted(files, key=lambda f: f.path)) for key, files in sorted(files_by.items())}
     entries = [Entry(ctx.messages[mid], lang, files) for (lang, mid), files in listing.items()
                if lang in ctx.messages[mid].translations]
     entries.sort(key=lambda e: (e.published, e.message.id, e.lang), reverse=True)
-    return Catalog(entries=tuple(entries), listing=listing)
+    issues = {key: tuple(sorted(files, key=lambda f: f.path)) for key, files in sorted(issues_by.items())}
+    return Catalog(entries=tuple(entries), listing=listing, issues=issues)
 
 
 def _site_files(job: Job, store: Store) -> list[SiteFile]:

@@ -1,0 +1,154 @@
+"""Newsletter issues: one per language and period, made of the approved messages published in it.
+
+Each issue is e-mail HTML (600 px presentation tables, CSS inlined, a <style> block only for media queries
+and dark mode), a plain-text edition written for reading, and a ready .eml (multipart/alternative).
+"""
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from functools import lru_cache
+from importlib import resources
+
+import css_inline
+import yaml
+from babel.dates import format_date as babel_date
+
+from kit.errors import RenderError
+from kit.i18n import VRO_MONTHS, format_event_when, label
+from kit.model import Artifact, Job, Message
+from kit.render import JobSpec, RenderContext, Renderer
+from kit.render.poster import _event as event_place
+from kit.templating import brand_env
+
+WRAP = 72
+
+
+@lru_cache(maxsize=1)
+def email_rules() -> dict:
+    return yaml.safe_load(resources.files("kit").joinpath("data/email.yaml").read_text(encoding="utf-8"))
+
+
+def period_of(moment: datetime, period: str) -> str:
+    if period == "week":
+        year, week, _ = moment.isocalendar()
+        return f"{year}-W{week:02d}"
+    return moment.strftime("%Y-%m")
+
+
+def issue_messages(ctx: RenderContext, issue: str) -> list[Message]:
+    return sorted((m for m in ctx.messages.values() if m.status == "approved"
+                   and period_of(m.published, ctx.settings.newsletter_period) == issue),
+                  key=lambda m: (m.published, m.id))
+
+
+def plan_issues(lang: str, ctx: RenderContext) -> list[JobSpec]:
+    issues = sorted({period_of(m.published, ctx.settings.newsletter_period)
+                     for m in ctx.messages.values() if m.status == "approved"})
+    base = "newsletters/{issue}/{lang}/newsletter-{issue}-{lang}"
+    return [JobSpec(variant=f"newsletter-{issue}", outputs=tuple(base.format(issue=issue, lang=lang) + s
+                                                                  for s in (".html", ".txt", ".eml")),
+                    params={"issue": issue, "intro": ctx.intros.get(issue, {}).get(lang, "")},
+                    members=tuple(m.id for m in issue_messages(ctx, issue)))
+            for issue in issues]
+
+
+def render(job: Job, ctx: RenderContext) -> list[Artifact]:
+    issue = job.params["issue"]
+    messages = [ctx.messages[m] for m in job.members]
+    html = newsletter_html(messages, job.lang, issue, ctx)
+    text = newsletter_text(messages, job.lang, issue, ctx)
+    return [Artifact(job.outputs[0], html.encode()), Artifact(job.outputs[1], text.encode()),
+            Artifact(job.outputs[2], eml(html, text, job.lang, issue, messages, ctx))]
+
+
+def issue_title(lang: str, issue: str) -> str:
+    if issue[5:6] == "W":
+        return label("newsletter_title", lang, period=issue)
+    year, month = int(issue[:4]), int(issue[5:7])
+    if lang == "vro":
+        name = f"{VRO_MONTHS[month - 1]} {year}"
+    else:
+        name = babel_date(datetime(year, month, 1), "LLLL y", locale="en_GB" if lang == "en" else "et")
+    return label("newsletter_title", lang, period=name)
+
+
+def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]:
+    site = ctx.settings.site_url
+    items = []
+    for message in messages:
+        text = message.text(lang)
+        place = event_place(message, lang, message.municipalities[0]) if message.event else None
+        items.append({"title": text.title, "summary": text.summary, "url": f"{site}{lang}/messages/{message.id}.html",
+                      "cta": text.cta_text or label("read_more", lang), "event": place,
+                      "image": f"{site}files/social/{message.id}/{lang}/link-preview.jpg" if message.image else "",
+                      "alt": text.image_alt or text.title})
+    return items
+
+
+def newsletter_html(messages: list[Message], lang: str, issue: str, ctx: RenderContext) -> str:
+    rules = email_rules()
+    items = _items(messages, lang, ctx)
+    title = issue_title(lang, issue)
+    html = brand_env(ctx.brand.root / "templates").get_template("newsletter.html").render(
+        lang=lang, title=title, colors=ctx.brand.colors, width=rules["width"], items=items,
+        intro=ctx.intros.get(issue, {}).get(lang, ""),
+        preheader=label("preheader", lang, titles=" · ".join(i["title"] for i in items)),
+        labels={k: label(k, lang) for k in ("contents", "when", "where", "view_online", "unsubscribe")},
+        organisation=ctx.brand.organisation, unsubscribe=rules["unsubscribe_placeholder"],
+        web_url=f"{ctx.settings.site_url}{lang}/index.html")
+    inlined = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html)
+    size = len(inlined.encode())
+    if size > rules["max_html_bytes"]:
+        raise RenderError(f"newsletter {issue} ({lang}) is {size // 1000} KB of HTML; e-mail clients clip it above "
+                          f"{rules['max_html_bytes'] // 1000} KB: move messages to another issue")
+    return inlined
+
+
+def newsletter_text(messages: list[Message], lang: str, issue: str, ctx: RenderContext) -> str:
+    """The plain-text edition, laid out for reading: contents first, then each item with its link."""
+    items = _items(messages, lang, ctx)
+    title = issue_title(lang, issue)
+    lines = [title.upper(), "=" * min(len(title), WRAP), ""]
+    intro = ctx.intros.get(issue, {}).get(lang, "")
+    if intro:
+        lines += textwrap.wrap(intro, WRAP) + [""]
+    lines += [f"{label('contents', lang)}:"]
+    lines += [f"  {i}. {item['title']}" for i, item in enumerate(items, 1)]
+    for i, item in enumerate(items, 1):
+        lines += ["", "-" * WRAP, "", f"{i}. {item['title'].upper()}", ""]
+        lines += textwrap.wrap(item["summary"], WRAP)
+        if item["event"]:
+            lines += ["", f"{label('when', lang)}: {item['event']['when']}", f"{label('where', lang)}: {item['event']['where']}"]
+        lines += ["", f"{item['cta']}: {item['url']}"]
+    org = ctx.brand.organisation
+    lines += ["", "-" * WRAP, f"{org['name']} · {org['address']} · {org['email']}",
+              f"{label('view_online', lang)}: {ctx.settings.site_url}{lang}/index.html",
+              f"{label('unsubscribe', lang)}: {email_rules()['unsubscribe_placeholder']}", ""]
+    return "\n".join(lines)
+
+
+def eml(html: str, text: str, lang: str, issue: str, messages: list[Message], ctx: RenderContext) -> bytes:
+    """multipart/alternative, UTF-8; Date and Message-ID fixed by the issue so the same inputs give the same bytes."""
+    org = ctx.brand.organisation
+    email = EmailMessage(policy=SMTP)
+    email["Subject"] = issue_title(lang, issue)
+    email["From"] = f"{org['name']} <{org['email']}>"
+    email["Date"] = format_datetime(max(m.updated for m in messages)) if messages else ""
+    email["Message-ID"] = f"<newsletter-{issue}-{lang}@loov.vorumaa.ee>"
+    email["Content-Language"] = lang
+    email.set_content(text, charset="utf-8")
+    email.add_alternative(html, subtype="html", charset="utf-8")
+    email.set_boundary(f"kit-newsletter-{issue}-{lang}")  # the default boundary is random
+    return email.as_bytes()
+
+
+def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
+    return []  # issues are planned per language in plan_issues, not per message
+
+
+RENDERER = Renderer(name="newsletter", plan=plan, render=render, plan_issues=plan_issues,
+                    brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n", "kit.render.poster"))

@@ -1,0 +1,110 @@
+"""Press texts per message and language: HTML, a tagged PDF (PDF/UA-1), plain text for e-mail, and .docx."""
+from __future__ import annotations
+
+import io
+import textwrap
+
+from markupsafe import Markup
+
+from kit.i18n import label
+from kit.model import Artifact, Job, Message
+from kit.press import PressRelease, press_release
+from kit.render import JobSpec, RenderContext, Renderer
+from kit.render.pdf import render_document
+from kit.sanitize import markdown_html
+from kit.templating import brand_env
+
+FORMATS = (".html", ".pdf", ".txt", ".docx")
+
+
+def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
+    base = f"press/{message.id}/{lang}/press-{message.id}-{lang}"
+    return [JobSpec(variant="press", outputs=tuple(base + suffix for suffix in FORMATS))]
+
+
+def render(job: Job, ctx: RenderContext) -> list[Artifact]:
+    message = ctx.messages[job.message_id]
+    release = press_release(message, job.lang, ctx.brand, ctx.settings.site_url)
+    created = message.updated.isoformat(timespec="seconds")
+    web = html(release, message, ctx, created, css_href=_css_data_url(ctx))
+    printable = html(release, message, ctx, created, css_href="press.css")
+    document = render_document(printable, ctx.brand.root / "templates", (ctx.brand.root,),
+                               f"press text {message.id} ({job.lang})")
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode().hex()[:32].encode())
+    return [Artifact(job.outputs[0], web.encode()), Artifact(job.outputs[1], pdf),
+            Artifact(job.outputs[2], text(release).encode()), Artifact(job.outputs[3], docx(release))]
+
+
+def html(release: PressRelease, message: Message, ctx: RenderContext, created: str, css_href: str) -> str:
+    from kit.render.poster import _mark_svg
+
+    quote_open, quote_close = ("“", "”") if release.lang == "en" else ("„", "“")
+    return brand_env(ctx.brand.root / "templates").get_template("press.html").render(
+        r=release, body=markdown_html(release.body_md), colors=ctx.brand.colors, created=created, css_href=css_href,
+        mark_svg=_mark_svg(ctx.brand.colors["forest"]), quote_open=quote_open, quote_close=quote_close,
+        images_label=label("images", release.lang), photo_label=label("photo", release.lang))
+
+
+def _css_data_url(ctx: RenderContext) -> Markup:
+    """The web edition stands alone: its stylesheet travels inside it (fonts fall back to the reader's)."""
+    from urllib.parse import quote
+
+    css = (ctx.brand.root / "templates" / "press.css").read_text(encoding="utf-8")
+    css = "\n".join(line for line in css.splitlines() if "@font-face" not in line)
+    return Markup("data:text/css," + quote(css))
+
+
+def text(release: PressRelease) -> str:
+    """For pasting into an e-mail: wrapped paragraphs with blank lines between them."""
+    blocks = release.paragraphs
+    letterhead, rest = blocks[: len(release.letterhead)], blocks[len(release.letterhead):]
+    wrapped = ["\n".join(letterhead)] + ["\n".join(textwrap.wrap(p, 72)) or p for p in rest]
+    return "\n\n".join(wrapped) + "\n"
+
+
+def docx(release: PressRelease) -> bytes:
+    """The same paragraphs as the text edition, the headline as the title heading."""
+    from docx import Document
+    from docx.shared import Pt
+
+    document = Document()
+    document.core_properties.title = release.headline
+    document.core_properties.language = release.lang
+    document.core_properties.author = release.letterhead[0]
+    for paragraph in release.paragraphs:
+        if paragraph == release.headline:
+            document.add_heading(paragraph, level=1)
+        elif paragraph in (release.about_title, release.contact[0]):
+            document.add_heading(paragraph, level=2)
+        else:
+            run = document.add_paragraph().add_run(paragraph)
+            run.font.size = Pt(11)
+    _fix_dates(document, release)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _deterministic_zip(buffer.getvalue())
+
+
+def _fix_dates(document, release: PressRelease) -> None:
+    from datetime import datetime
+
+    fixed = datetime(2026, 1, 1)
+    document.core_properties.created = document.core_properties.modified = fixed
+    document.core_properties.last_printed = fixed
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """python-docx stamps the zip entries with the current time; rewrite them with a fixed one."""
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+RENDERER = Renderer(name="press", plan=plan, render=render, brand_inputs=("templates/press.*",),
+                    helpers=("kit.press", "kit.render.pdf", "kit.sanitize", "kit.i18n"))
