@@ -125,15 +125,43 @@ def poster_figures() -> dict:
             "ms_empty_page_floor": round(statistics.median(empty) * 1000, 1)}
 
 
+def document_figures() -> dict:
+    """Newsletter issues and press texts per second (one core, warm)."""
+    from datetime import datetime
+
+    from kit.build import load_project
+    from kit.config import load_settings
+    from kit.model import Job
+    from kit.render import RenderContext
+    from kit.render.newsletter import plan_issues, render as render_newsletter
+    from kit.render.press import render as render_press
+
+    settings = load_settings(ROOT)
+    brand, content = load_project(settings)
+    ctx = RenderContext(settings, brand, {m.id: m for m in content.messages}, datetime.now(settings.tz), content.intros)
+    issues = [Job("newsletter", s.variant, lang, s.variant, s.outputs, s.params, members=s.members)
+              for lang in settings.languages for s in plan_issues(lang, ctx)]
+    presses = [Job("press", m, lang, "press", tuple(f"p{s}" for s in (".html", ".pdf", ".txt", ".docx")))
+               for m in ("suitsusaun", "loov-voru-maakond") for lang in settings.languages]
+    render_press(presses[0], ctx)  # warm
+    figures = {}
+    for name, jobs, render in (("newsletters", issues, render_newsletter), ("press_texts", presses, render_press)):
+        started = time.perf_counter()
+        for job in jobs:
+            render(job, ctx)
+        figures[f"{name}_per_second_one_core"] = round(len(jobs) / (time.perf_counter() - started), 1)
+    return figures
+
+
 def main() -> None:
     figures = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "build": build_figures(), "social": social_figures(),
-               "poster": poster_figures()}
+               "poster": poster_figures(), "documents": document_figures()}
     previous = _previous()
     for stage, values in figures["build"].items():
         was = previous.get("build", {}).get(stage, {}).get("seconds") if previous else None
         delta = f"  (was {was} s)" if was is not None else ""
         print(f"build {stage:12} {values['seconds']:7.2f} s  peak {values['peak_mb']:5d} MB  {values['summary']}{delta}")
-    for kind in ("social", "poster"):
+    for kind in ("social", "poster", "documents"):
         print(f"{kind:18} " + "  ".join(f"{k}={v}" for k, v in figures[kind].items()))
     HISTORY.parent.mkdir(exist_ok=True)
     with HISTORY.open("a", encoding="utf-8") as handle:

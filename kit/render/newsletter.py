@@ -115,12 +115,12 @@ def newsletter_text(messages: list[Message], lang: str, issue: str, ctx: RenderC
     lines = [title.upper(), "=" * min(len(title), WRAP), ""]
     intro = ctx.intros.get(issue, {}).get(lang, "")
     if intro:
-        lines += textwrap.wrap(intro, WRAP) + [""]
+        lines += textwrap.wrap(intro, WRAP, break_on_hyphens=False) + [""]
     lines += [f"{label('contents', lang)}:"]
     lines += [f"  {i}. {item['title']}" for i, item in enumerate(items, 1)]
     for i, item in enumerate(items, 1):
         lines += ["", "-" * WRAP, "", f"{i}. {item['title'].upper()}", ""]
-        lines += textwrap.wrap(item["summary"], WRAP)
+        lines += textwrap.wrap(item["summary"], WRAP, break_on_hyphens=False)
         if item["event"]:
             lines += ["", f"{label('when', lang)}: {item['event']['when']}", f"{label('where', lang)}: {item['event']['where']}"]
         lines += ["", f"{item['cta']}: {item['url']}"]

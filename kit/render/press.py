@@ -58,8 +58,13 @@ def text(release: PressRelease) -> str:
     """For pasting into an e-mail: wrapped paragraphs with blank lines between them."""
     blocks = release.paragraphs
     letterhead, rest = blocks[: len(release.letterhead)], blocks[len(release.letterhead):]
-    wrapped = ["\n".join(letterhead)] + ["\n".join(textwrap.wrap(p, 72)) or p for p in rest]
+    wrapped = ["\n".join(letterhead)] + ["\n".join(_wrap(p)) or p for p in rest]
     return "\n\n".join(wrapped) + "\n"
+
+
+def _wrap(paragraph: str) -> list[str]:
+    # Never split a word or a URL: a reader copies links out of the text edition.
+    return textwrap.wrap(paragraph, 72, break_long_words=False, break_on_hyphens=False)
 
 
 def docx(release: PressRelease) -> bytes:

@@ -27,7 +27,10 @@ def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: li
         rows.append({"message": message, "title": message.text("et").title, "public": message.is_public(ctx.now),
                      "entries": entries,
                      "problems": [str(p) for p in warnings if p.path.startswith(f"messages/{message.folder.name}/")]})
-    return kit_env().get_template("review.html").render(rows=rows, now=ctx.now, total=len(jobs))
+    issues = [{"job": job, "error": store.manifest.get(job.key, {}).get("error", ""),
+               "public": all(ctx.messages[m].is_public(ctx.now) for m in job.members)}
+              for job in jobs if job.members]
+    return kit_env().get_template("review.html").render(rows=rows, now=ctx.now, total=len(jobs), issues=issues)
 
 
 def _caption(job: Job, store: Store) -> str:

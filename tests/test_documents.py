@@ -1,0 +1,214 @@
+"""Newsletters and press texts: real e-mail parsing, real PDFs, real docx files."""
+import email
+import re
+import subprocess
+from dataclasses import replace
+from email import policy
+from html.parser import HTMLParser
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+from kit.build import load_project
+from kit.errors import RenderError
+from kit.model import Job
+from kit.render import RenderContext
+from kit.render.newsletter import newsletter_html, plan_issues, render as render_newsletter
+from kit.render.press import render as render_press
+from kit.sanitize import markdown_html
+from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD
+
+QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
+
+
+def context(project):
+    brand, content = load_project(project.settings)
+    return RenderContext(project.settings, brand, {m.id: m for m in content.messages}, NOW, content.intros or {})
+
+
+@pytest.fixture
+def ctx(project):
+    project.add("koosloome", texts={"et": QUOTE_MD.format(title="Tule koosloome töötuppa!", summary="Valime tegevused."),
+                                    "en": QUOTE_MD.format(title="Join the workshop!", summary="We choose.")})
+    event = MESSAGE_YAML.format(id="leelo").replace("date: 2026-11-02", "date: 2026-11-20") + (
+        "event:\n  start: 2027-03-14 18:00 Europe/Tallinn\n  venues: {rouge: Rõuge rahvamaja}\n")
+    project.add("leelo", event)
+    project.write("messages/_newsletter/2026-11.yaml", "et: Novembri sissejuhatus.\nen: The November intro.\n")
+    return context(project)
+
+
+def newsletter(ctx, lang="et"):
+    spec = next(s for s in plan_issues(lang, ctx) if s.params["issue"] == "2026-11")
+    job = Job("newsletter", spec.variant, lang, spec.variant, spec.outputs, spec.params, members=spec.members)
+    html, text, eml = render_newsletter(job, ctx)
+    return html.data.decode(), text.data.decode(), eml.data
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.styles, self._in_style = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+def test_issue_holds_the_approved_messages_of_its_month_with_the_intro(ctx):
+    specs = plan_issues("et", ctx)
+    assert [(s.params["issue"], s.members) for s in specs] == [("2026-11", ("koosloome", "leelo"))]
+    html, text, _ = newsletter(ctx)
+    assert "Novembri sissejuhatus." in html and "Novembri sissejuhatus." in text
+
+
+def test_eml_is_multipart_alternative_with_text_and_html(ctx):
+    _, text, eml = newsletter(ctx)
+    message = email.message_from_bytes(eml, policy=policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    assert message["Subject"] == "Loov Võru maakond – uudiskiri, november 2026"
+    assert message["From"].addresses[0].addr_spec == "arenduskeskus@vorumaa.ee"
+    parts = {part.get_content_type(): part for part in message.iter_parts()}
+    assert set(parts) == {"text/plain", "text/html"}
+    assert parts["text/plain"].get_content_charset() == "utf-8"
+    assert parts["text/plain"].get_content().replace("\r\n", "\n") == text
+    assert newsletter(ctx)[2] == eml  # same inputs, same bytes
+
+
+def test_css_is_inlined_and_only_media_queries_stay_in_a_style_block(ctx):
+    html, _, _ = newsletter(ctx)
+    parser = Tags()
+    parser.feed(html)
+    assert not [a for t, a in parser.tags if t == "link" and a.get("rel") == "stylesheet"]
+    style = re.sub(r"\s+", " ", "".join(parser.styles))
+    outside = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "", style).strip()
+    assert outside == "" and "prefers-color-scheme: dark" in style
+    assert 'name="color-scheme" content="light dark"' in html and '<html lang="et"' in html
+    assert 'style="' in html and 'role="presentation"' in html
+
+
+def test_every_image_has_alt_text_and_every_link_is_absolute_https(ctx):
+    html, _, _ = newsletter(ctx)
+    parser = Tags()
+    parser.feed(html)
+    images = [a for t, a in parser.tags if t == "img"]
+    assert images and all(a.get("alt") for a in images) and all(a["src"].startswith("https://") for a in images)
+    links = [a["href"] for t, a in parser.tags if t == "a"]
+    assert "*|UNSUB|*" in links  # the sending tool's placeholder, visible as a link
+    assert all(h.startswith("https://") or h.startswith("mailto:") for h in links if h != "*|UNSUB|*")
+
+
+def test_html_stays_under_the_clipping_limit_and_an_oversized_issue_is_an_exact_error(ctx):
+    html, _, _ = newsletter(ctx)
+    assert len(html.encode()) < 100_000
+    message = ctx.messages["koosloome"]
+    huge = replace(message.translations["et"], summary="Pikk kokkuvõte, mis kordub. " * 40)
+    many = [replace(message, id=f"m{i}", translations={"et": huge}) for i in range(60)]
+    with pytest.raises(RenderError) as err:
+        newsletter_html(many, "et", "2026-11", ctx)
+    assert re.fullmatch(r"newsletter 2026-11 \(et\) is \d+ KB of HTML; e-mail clients clip it above 100 KB: "
+                        r"move messages to another issue", str(err.value))
+
+
+def test_plain_text_is_written_for_reading(ctx):
+    _, text, _ = newsletter(ctx)
+    assert text.startswith("LOOV VÕRU MAAKOND – UUDISKIRI, NOVEMBER 2026\n")
+    assert "Selles numbris:\n  1. Tule koosloome töötuppa!" in text
+    assert "Millal: 14. märts 2027, kell\u00a018.00" in text and "<" not in text
+    assert all(len(line) <= 100 for line in text.splitlines())
+
+
+def press(ctx, message_id="koosloome", lang="et", message=None):
+    if message is not None:
+        ctx = replace(ctx, messages={**ctx.messages, message.id: message})
+    base = f"press/{message_id}/{lang}/press-{message_id}-{lang}"
+    job = Job("press", message_id, lang, "press", tuple(base + s for s in (".html", ".pdf", ".txt", ".docx")))
+    return {a.path.rsplit(".", 1)[1]: a.data for a in render_press(job, ctx)}
+
+
+@pytest.fixture
+def press_files(ctx, tmp_path):
+    files = press(ctx)
+    for suffix, data in files.items():
+        (tmp_path / f"press.{suffix}").write_bytes(data)
+    return files, tmp_path
+
+
+def test_press_pdf_is_tagged_with_embedded_fonts(press_files):
+    files, folder = press_files
+    with pikepdf.open(folder / "press.pdf") as pdf:
+        assert "/StructTreeRoot" in pdf.Root and bool(pdf.Root.MarkInfo.Marked)
+        assert str(pdf.Root.Lang) == "et"
+    fonts = subprocess.run(["pdffonts", str(folder / "press.pdf")], capture_output=True, text=True, check=True).stdout
+    assert all(row.split()[-5] == "yes" for row in fonts.splitlines()[2:])
+
+
+def test_press_pdf_text_holds_headline_dateline_boilerplate_and_end_mark(press_files):
+    _, folder = press_files
+    document = pdfium.PdfDocument(str(folder / "press.pdf"))
+    text = " ".join(page.get_textpage().get_text_range() for page in document).replace("\r\n", " ").replace("\n", " ")
+    for expected in ("Tule koosloome töötuppa!", "Võru, 2. november 2026 –", "Avaldamiseks kohe",
+                     "Võrumaa Arenduskeskus on maakonna arendusorganisatsioon", "Meediakontakt", "###"):
+        assert expected.casefold() in text.casefold(), expected  # the release line is set in capitals
+
+
+def test_docx_has_the_same_headline_and_paragraphs_as_the_text(press_files):
+    from docx import Document
+
+    files, folder = press_files
+    document = Document(str(folder / "press.docx"))
+    paragraphs = [p.text for p in document.paragraphs if p.text]
+    text_paragraphs = [block.replace("\n", " ") for block in files["txt"].decode().strip().split("\n\n")]
+    assert document.paragraphs[0].text in paragraphs
+    assert next(p for p in document.paragraphs if p.style.name == "Heading 1").text == "Tule koosloome töötuppa!"
+    assert " ".join(paragraphs) == " ".join(text_paragraphs)
+
+
+def test_tartu_2024_sentence_exactly_when_in_the_programme(ctx):
+    plain = press(ctx)["txt"].decode()
+    assert "Tartu 2024" not in plain
+    message = ctx.messages["koosloome"]
+    programme = replace(message, tartu2024=True, translations={
+        lang: replace(t, project="„Loov Võru maakond“") for lang, t in message.translations.items()})
+    et = press(ctx, message=programme)["txt"].decode().replace("\n", " ")
+    assert "Projekt „Loov Võru maakond“ on osa Euroopa kultuuripealinn Tartu 2024 põhiprogrammist." in et
+    en = press(ctx, lang="en", message=programme)["txt"].decode().replace("\n", " ")
+    assert "Project „Loov Võru maakond“ is a part of the European Capital of Culture Tartu 2024 main programme." in en
+
+
+def test_embargo_line_gives_date_time_and_zone_in_the_language(ctx):
+    from datetime import datetime
+    from tests.conftest import TALLINN
+
+    embargoed = replace(ctx.messages["koosloome"], embargo=datetime(2027, 1, 12, 10, 0, tzinfo=TALLINN))
+    assert "Avaldamiseks mitte enne 12. jaanuar 2027, kell\u00a010.00 EET" in press(ctx, message=embargoed)["txt"].decode()
+    assert "Embargoed until 12 January 2027, 10:00 EET" in press(ctx, lang="en", message=embargoed)["txt"].decode()
+
+
+def test_estonian_ordinals_are_not_turned_into_lists():
+    html = str(markdown_html("2024. aastal oli Tartu kultuuripealinn.\n\n15. juunil kohtume.\n\n1. Esimene\n2. Teine"))
+    assert html.startswith("<p>2024. aastal") and "<p>15. juunil kohtume.</p>" in html
+    assert "<ol>\n<li>Esimene</li>" in html
+
+
+def test_embargoed_newsletters_and_press_texts_stay_off_the_site(tmp_path):
+    from kit.build import build
+    from tests.test_site import add_standard_messages, make_project, site_files
+
+    project = make_project(tmp_path / "p", languages='["et"]')
+    add_standard_messages(project)
+    build(project.settings, now=NOW)
+    built = {p.relative_to(project.root / "outputs/kit").as_posix() for p in (project.root / "outputs/kit").rglob("*")}
+    assert "press/salajane-embargo/et/press-salajane-embargo-et.pdf" in built  # built for review
+    assert "newsletters/2027-01/et/newsletter-2027-01-et.html" in built
+    files = site_files(project)
+    assert "files/press/avalik/et/press-avalik-et.pdf" in files
+    assert "files/newsletters/2026-11/et/newsletter-2026-11-et.eml" in files
+    assert not any("2027-01" in path or "salajane" in path for path in files)
