@@ -97,3 +97,17 @@ def project(tmp_path: Path) -> Project:
 def one_message(project: Project) -> Project:
     project.add("koosloome")
     return project
+
+
+def context(project: Project):
+    """The RenderContext a build would hand the renderers, for calling a renderer directly."""
+    from kit.build import load_project
+    from kit.render import RenderContext
+
+    brand, content = load_project(project.settings)
+    return RenderContext(project.settings, brand, {m.id: m for m in content.messages}, NOW, content.intros or {})
+
+
+@pytest.fixture
+def ctx(one_message: Project):
+    return context(one_message)

@@ -10,21 +10,14 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
-from kit.build import load_project
 from kit.errors import RenderError
 from kit.model import Job
-from kit.render import RenderContext
 from kit.render.newsletter import newsletter_html, plan_issues, render as render_newsletter
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
-from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD
+from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
 
 QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
-
-
-def context(project):
-    brand, content = load_project(project.settings)
-    return RenderContext(project.settings, brand, {m.id: m for m in content.messages}, NOW, content.intros or {})
 
 
 @pytest.fixture

@@ -10,26 +10,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from kit.build import load_project
 from kit.errors import RenderError
 from kit.model import Job
-from kit.render import RenderContext
 from kit.render.pdf import render_document
 from kit.render.poster import check, plan, render
-from tests.conftest import NOW, landscape
+from tests.conftest import context, landscape
 
 MM = 72 / 25.4
 pytestmark = pytest.mark.filterwarnings("ignore:.*print shops ask for 300:UserWarning")
-
-
-def context(project):
-    brand, content = load_project(project.settings)
-    return RenderContext(project.settings, brand, {m.id: m for m in content.messages}, NOW)
-
-
-@pytest.fixture
-def ctx(one_message):
-    return context(one_message)
 
 
 def poster(ctx, variant="A4", municipality="rouge", lang="et", message=None):

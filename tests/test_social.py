@@ -9,29 +9,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from kit.build import load_project
 from kit.captions import caption, captions, weighted_length
 from kit.errors import RenderError
 from kit.glyphs import GLYPH_SET
 from kit.model import Translation
 from kit.platforms import rules
-from kit.render import RenderContext
 from kit.render.canvas import worst_contrast
 from kit.render.social import _blocks, backdrop, card, check, plan, render
 from kit.textfit import font
-from tests.conftest import NOW, REPO, landscape
+from tests.conftest import REPO, context, landscape
 
 REFERENCE = Path(__file__).parent / "reference"
-
-
-def context(project):
-    brand, content = load_project(project.settings)
-    return RenderContext(project.settings, brand, {m.id: m for m in content.messages}, NOW)
-
-
-@pytest.fixture
-def ctx(one_message):
-    return context(one_message)
 
 
 def with_text(ctx, lang="et", **changes):
