@@ -1,14 +1,21 @@
-"""`kit check`: every problem in brand, settings and messages at once, plus each renderer's pre-flight."""
+"""`kit check`: every problem in brand, settings and messages at once, plus each renderer's pre-flight.
+
+A renderer's pre-flight (fitting text, laying out posters) is skipped for a message and language whose jobs
+are current in the build manifest: those were rendered without error from exactly the same inputs.
+"""
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
 from kit.brand import load_brand
 from kit.config import Settings
 from kit.content import load_content
 from kit.errors import Problem
-from kit.plan import buildable
+from kit.plan import buildable, plan
 from kit.render import RenderContext, Registry, builtin_registry
+from kit.store import Store
 
 
 def check_project(settings: Settings, registry: Registry | None = None) -> list[Problem]:
@@ -17,13 +24,43 @@ def check_project(settings: Settings, registry: Registry | None = None) -> list[
         return sorted(problems)
     content = load_content(settings, brand)
     problems.extend(content.problems)
+    if content.errors:
+        return sorted(set(problems))
+    registry = registry or builtin_registry()
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
-                        now=datetime.now(settings.tz))
-    for renderer in registry or builtin_registry():
-        if renderer.check is None:
-            continue
-        for message in ctx.messages.values():
-            if buildable(message):
-                for lang in settings.languages:
-                    problems.extend(renderer.check(message, lang, ctx))
+                        now=datetime.now(settings.tz), intros=content.intros or {})
+    store = Store.open(settings.out)
+    current: dict[tuple[str, str, str], bool] = {}
+    for job in plan(ctx, registry):
+        key = (job.kind, job.message_id, job.lang)
+        current[key] = current.get(key, True) and store.is_current(job)
+    tasks = [(renderer.name, message.id, lang) for renderer in registry if renderer.check
+             for message in ctx.messages.values() if buildable(message)
+             for lang in settings.languages if not current.get((renderer.name, message.id, lang), False)]
+    for found in _run_checks(tasks, ctx, registry):
+        problems.extend(found)
     return sorted(set(problems))
+
+
+_worker: dict = {}
+
+
+def _init(ctx: RenderContext, registry: Registry) -> None:
+    _worker["ctx"], _worker["registry"] = ctx, registry
+
+
+def _check(task: tuple[str, str, str]) -> list[Problem]:
+    name, message_id, lang = task
+    ctx = _worker["ctx"]
+    return _worker["registry"].get(name).check(ctx.messages[message_id], lang, ctx)
+
+
+def _run_checks(tasks: list, ctx: RenderContext, registry: Registry):
+    """Pre-flights in worker processes (one per CPU) when there are many: laying out posters is the slow part."""
+    if len(tasks) < 4:
+        _init(ctx, registry)
+        return map(_check, tasks)
+    workers = min(os.cpu_count() or 1, len(tasks))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(ctx, registry))
+    with pool:
+        return list(pool.map(_check, tasks))
