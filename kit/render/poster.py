@@ -94,7 +94,8 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
     def fits(index: int) -> bool:
         if index not in documents:
             html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index])
-            documents[index] = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what)
+            documents[index] = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
+                                               stylesheet=ctx.brand.root / "templates" / "poster.css")
         document = documents[index]
         return len(document.pages) == 1 and not overflowing(document.pages[0])
 
@@ -215,7 +216,7 @@ def preview_png(pdf: bytes, width: int = 600) -> bytes:
     trim_width = page.get_width() - crop[0] - crop[2]
     image = page.render(scale=width / trim_width, crop=crop).to_pil().convert("RGB")
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=False, compress_level=6)
+    image.save(buffer, "PNG", compress_level=1)  # a preview: speed over the last few kilobytes
     document.close()
     return buffer.getvalue()
 

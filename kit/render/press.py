@@ -27,9 +27,10 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     release = press_release(message, job.lang, ctx.brand, ctx.settings.site_url)
     created = message.updated.isoformat(timespec="seconds")
     web = html(release, message, ctx, created, css_href=_css_data_url(ctx))
-    printable = html(release, message, ctx, created, css_href="press.css")
+    printable = html(release, message, ctx, created, css_href="")
     document = render_document(printable, ctx.brand.root / "templates", (ctx.brand.root,),
-                               f"press text {message.id} ({job.lang})")
+                               f"press text {message.id} ({job.lang})",
+                               stylesheet=ctx.brand.root / "templates" / "press.css")
     pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode().hex()[:32].encode())
     return [Artifact(job.outputs[0], web.encode()), Artifact(job.outputs[1], pdf),
             Artifact(job.outputs[2], text(release).encode()), Artifact(job.outputs[3], docx(release))]
