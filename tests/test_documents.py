@@ -1,5 +1,6 @@
 """Newsletters and press texts: real e-mail parsing, real PDFs, real docx files."""
 import email
+from pathlib import Path
 import re
 import subprocess
 from dataclasses import replace
@@ -16,6 +17,7 @@ from kit.render.newsletter import newsletter_html, plan_issues, render as render
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
 from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
+from tests.servers import CHROMIUM
 
 QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
 
@@ -108,6 +110,33 @@ def test_html_stays_under_the_clipping_limit_and_an_oversized_issue_is_an_exact_
         newsletter_html(many, "et", "2026-11", ctx)
     assert re.fullmatch(r"newsletter 2026-11 \(et\) is \d+ KB of HTML; e-mail clients clip it above 100 KB: "
                         r"move messages to another issue", str(err.value))
+
+
+def test_oversized_issue_is_a_check_error(ctx, monkeypatch):
+    from kit.render.newsletter import check, email_rules
+
+    monkeypatch.setitem(email_rules(), "max_html_bytes", 2000)
+    problems = [str(p) for p in check(ctx.messages["koosloome"], "et", ctx)]
+    assert len(problems) == 1 and problems[0].startswith("messages/koosloome/et.md: newsletter 2026-11 (et) is ")
+
+
+def test_dark_mode_in_a_real_browser(ctx, tmp_path):
+    """Chromium with prefers-color-scheme: dark shows the dark palette; screenshots kept for review."""
+    import numpy as np
+    from PIL import Image
+
+    html, _, _ = newsletter(ctx)
+    page = tmp_path / "newsletter.html"
+    page.write_text(html)
+    shots = Path(__file__).resolve().parent.parent / "outputs" / "test-screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    brightness = {}
+    for scheme, flags in (("light", []), ("dark", ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"])):
+        shot = shots / f"newsletter-{scheme}.png"
+        subprocess.run(CHROMIUM + flags + [f"--user-data-dir={tmp_path / scheme}", "--window-size=700,1200",
+                                           f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+        brightness[scheme] = np.asarray(Image.open(shot).convert("L")).mean()
+    assert brightness["light"] > 180 and brightness["dark"] < 90, brightness
 
 
 def test_plain_text_is_written_for_reading(ctx):

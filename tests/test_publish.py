@@ -16,7 +16,7 @@ from kit.errors import PublishError
 from kit.publish import local_manifest, publish
 from kit.pull import pull
 from tests.conftest import NOW
-from tests.servers import FaultyProxy, Nginx, WebSubReceiver, free_port, wait_for
+from tests.servers import CHROMIUM, FaultyProxy, Nginx, WebSubReceiver, free_port, wait_for
 from tests.test_site import add_standard_messages, make_project
 
 CANARY = "canary-Võru-s3cret-7f3a"
@@ -171,10 +171,6 @@ def test_serve_answers_conditional_gets_with_304(served):
     assert again.status_code == 304 and again.content == b""
     since = requests.get(url + "feeds/all.atom", headers={"If-Modified-Since": first.headers["Last-Modified"]})
     assert since.status_code == 304
-
-
-CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def test_a_browser_shows_the_municipality_page_with_working_poster_links(served, tmp_path):

@@ -17,7 +17,7 @@ import css_inline
 import yaml
 from babel.dates import format_date as babel_date
 
-from kit.errors import RenderError
+from kit.errors import Problem, RenderError
 from kit.i18n import VRO_MONTHS, format_event_when, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
@@ -150,5 +150,17 @@ def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
     return []  # issues are planned per language in plan_issues, not per message
 
 
-RENDERER = Renderer(name="newsletter", plan=plan, render=render, plan_issues=plan_issues,
+def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
+    """The issue a message goes into must stay under the e-mail size limit: a `kit check` error if not."""
+    if message.status != "approved":
+        return []
+    issue = period_of(message.published, ctx.settings.newsletter_period)
+    try:
+        newsletter_html(issue_messages(ctx, issue), lang, issue, ctx)
+    except RenderError as exc:
+        return [Problem(message.text(lang).source, 0, "", str(exc))]
+    return []
+
+
+RENDERER = Renderer(name="newsletter", plan=plan, render=render, plan_issues=plan_issues, check=check,
                     brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n", "kit.render.poster"))

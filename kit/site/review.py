@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from kit.captions import alt_text
 from kit.errors import Problem
 from kit.model import Job
 from kit.render import RenderContext
@@ -23,7 +24,8 @@ def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: li
             entry = store.manifest.get(job.key, {})
             entries.append({"job": job, "error": entry.get("error", ""), "warnings": entry.get("warnings", []),
                             "files": [(path, path.endswith(IMAGE_SUFFIXES)) for path in job.outputs],
-                            "caption": _caption(job, store)})
+                            "caption": _caption(job, store),
+                            "alt": alt_text(message, job.lang) if job.kind == "social" else ""})
         rows.append({"message": message, "title": message.text("et").title, "public": message.is_public(ctx.now),
                      "entries": entries,
                      "problems": [str(p) for p in warnings if p.path.startswith(f"messages/{message.folder.name}/")]})
