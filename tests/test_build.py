@@ -114,3 +114,16 @@ def test_new_scaffolds_a_message_that_checks_clean(project):
     assert result.returncode == 0, result.stderr
     check = kit(project, "check")
     assert check.returncode == 0, check.stdout
+
+
+def test_a_no_change_rebuild_decides_from_hashes_without_importing_weasyprint(project):
+    """The expensive renderer libraries load only when a job actually renders."""
+    project.add("a")
+    first = kit(project, "build")
+    assert first.returncode == 0, first.stderr
+    probe = ("import sys; from click.testing import CliRunner; from kit.cli import main; "
+             f"r = CliRunner().invoke(main, ['--root', {str(project.root)!r}, 'build']); "
+             "print(r.output.splitlines()[0]); print('weasyprint' in sys.modules, 'pypdfium2' in sys.modules)")
+    second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert second.stdout.splitlines() == [second.stdout.splitlines()[0], "False False"], second.stdout + second.stderr
+    assert second.stdout.startswith("Nothing changed")
