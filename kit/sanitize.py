@@ -7,6 +7,7 @@ message content must not make the pipeline read a local file or reach the networ
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -32,11 +33,13 @@ def escape_ordinals(text: str) -> str:
     return ORDINAL.sub(lambda m: f"{m.group(1)}{m.group(2)}\\. ", text)
 
 
+@lru_cache(maxsize=4096)  # feeds and pages convert the same bodies many times a build
 def markdown_html(text: str) -> Markup:
     """A Markdown body as sanitised block HTML."""
     return Markup(_clean(markdown.markdown(escape_ordinals(text), output_format="html"), BLOCK_TAGS))
 
 
+@lru_cache(maxsize=4096)
 def inline_html(text: str) -> Markup:
     """One line of Markdown (a point, a summary) as sanitised inline HTML, without the wrapping <p>."""
     html = markdown.markdown(escape_ordinals(text), output_format="html").strip()

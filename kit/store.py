@@ -1,6 +1,7 @@
 """The writer: the only code that touches outputs/. Atomic writes and the manifest of what was built from what."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -78,7 +79,8 @@ class Store:
         for artifact in result.artifacts:
             write_atomic(self._inside(artifact), artifact.data)
         self.manifest[job.key] = {"hash": job.input_hash, "outputs": list(job.outputs),
-                                  "warnings": list(result.warnings)}
+                                  "warnings": list(result.warnings),
+                                  "sha256": {a.path: hashlib.sha256(a.data).hexdigest() for a in result.artifacts}}
 
     def _inside(self, artifact: Artifact) -> Path:
         path = (self.kit_dir / artifact.path).resolve()

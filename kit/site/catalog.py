@@ -104,11 +104,13 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
 
 
 def _site_files(job: Job, store: Store) -> list[SiteFile]:
+    """Sizes from the files, checksums from the manifest (the writer hashed the bytes it wrote)."""
+    known = store.manifest.get(job.key, {}).get("sha256", {})
     result = []
     for rel in job.outputs:
         source = store.kit_dir / rel
-        data = source.read_bytes()
+        digest = known.get(rel) or hashlib.sha256(source.read_bytes()).hexdigest()
         result.append(SiteFile(path=rel, source=source, kind=job.kind, variant=job.variant, lang=job.lang,
-                               municipality=job.params.get("municipality", ""), size=len(data),
-                               sha256=hashlib.sha256(data).hexdigest()))
+                               municipality=job.params.get("municipality", ""), size=source.stat().st_size,
+                               sha256=digest))
     return result
