@@ -17,7 +17,7 @@ from kit.content import Content, load_content
 from kit.errors import ContentError, KitError, Problem
 from kit.model import Brand, Job, JobResult
 from kit.plan import plan
-from kit.render import RenderContext, Registry, builtin_registry
+from kit.render import Registry, RenderContext, builtin_registry
 from kit.site import build_site
 from kit.store import Store
 

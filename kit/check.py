@@ -14,7 +14,7 @@ from kit.config import Settings
 from kit.content import load_content
 from kit.errors import Problem
 from kit.plan import buildable, plan
-from kit.render import RenderContext, Registry, builtin_registry
+from kit.render import Registry, RenderContext, builtin_registry
 from kit.store import Store
 
 

@@ -57,7 +57,7 @@ def main(ctx: click.Context, root: str, debug: bool) -> None:
 @click.pass_context
 def build(ctx: click.Context, now: datetime | None, workers: int | None) -> None:
     """Render every message into outputs/."""
-    from kit.build import build as run_build, plain_progress
+    from kit.build import build as run_build
 
     settings = _settings(ctx)
     moment = now.replace(tzinfo=settings.tz) if now else None

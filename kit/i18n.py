@@ -75,6 +75,17 @@ def format_event_when(start: datetime, end: datetime | None, lang: str) -> str:
     return format_date_range(start.date(), end.date(), lang)
 
 
+def event_details(message, lang: str, municipality: str) -> dict | None:
+    """An event's when and where for one municipality's material: its own venue, else the shared one."""
+    event = message.event
+    if event is None:
+        return None
+    where = event.venues.get(municipality) or event.venues.get("all") or next(iter(event.venues.values()))
+    if event.address and event.address not in where:
+        where = f"{where}, {event.address}"
+    return {"when": format_event_when(event.start, event.end, lang), "where": where}
+
+
 def format_number(value: float, lang: str) -> str:
     """770 000 and 3,5 in et (no-break space, decimal comma); 770,000 in en."""
     if lang == "vro":

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from kit.brand import CORE_INPUTS, fingerprint
 from kit.model import Job, Message
-from kit.render import RenderContext, Registry
+from kit.render import Registry, RenderContext
 
 
 def buildable(message: Message) -> bool:

@@ -66,7 +66,6 @@ def build_figures() -> dict:
 
 def social_figures() -> dict:
     """Time per social image (render + encode) beside just encoding the same image: the floor."""
-    import io
 
     from kit.build import load_project
     from kit.config import load_settings
@@ -133,7 +132,8 @@ def document_figures() -> dict:
     from kit.config import load_settings
     from kit.model import Job
     from kit.render import RenderContext
-    from kit.render.newsletter import plan_issues, render as render_newsletter
+    from kit.render.newsletter import plan_issues
+    from kit.render.newsletter import render as render_newsletter
     from kit.render.press import render as render_press
 
     settings = load_settings(ROOT)

@@ -1,11 +1,11 @@
 """Newsletters and press texts: real e-mail parsing, real PDFs, real docx files."""
 import email
-from pathlib import Path
 import re
 import subprocess
 from dataclasses import replace
 from email import policy
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -13,7 +13,8 @@ import pytest
 
 from kit.errors import RenderError
 from kit.model import Job
-from kit.render.newsletter import newsletter_html, plan_issues, render as render_newsletter
+from kit.render.newsletter import newsletter_html, plan_issues
+from kit.render.newsletter import render as render_newsletter
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
 from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
@@ -207,6 +208,7 @@ def test_tartu_2024_sentence_exactly_when_in_the_programme(ctx):
 
 def test_embargo_line_gives_date_time_and_zone_in_the_language(ctx):
     from datetime import datetime
+
     from tests.conftest import TALLINN
 
     embargoed = replace(ctx.messages["koosloome"], embargo=datetime(2027, 1, 12, 10, 0, tzinfo=TALLINN))

@@ -34,8 +34,9 @@ def poster(ctx, variant="A4", municipality="rouge", lang="et", message=None):
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     """The three variants of one poster, rendered once for the tests that only read them."""
-    from tests.conftest import Project, REPO
     import shutil
+
+    from tests.conftest import REPO, Project
 
     root = tmp_path_factory.mktemp("posters") / "proj"
     root.mkdir()

@@ -1,10 +1,8 @@
 """Publishing to a real nginx with WebDAV, the WebSub ping, the partner's pull, kit serve and a real browser."""
 import hashlib
-import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest

@@ -2,7 +2,6 @@
 import json
 import shutil
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -141,6 +140,7 @@ def test_embargo_passing_publishes_the_message(site, tmp_path):
     project = make_project(tmp_path / "later")
     add_standard_messages(project)
     from datetime import datetime
+
     from tests.conftest import TALLINN
 
     build(project.settings, now=datetime(2027, 1, 12, 10, 1, tzinfo=TALLINN), registry=social_only())

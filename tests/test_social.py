@@ -12,7 +12,6 @@ from PIL import Image, ImageDraw
 from kit.captions import caption, captions, weighted_length
 from kit.errors import RenderError
 from kit.glyphs import GLYPH_SET
-from kit.model import Translation
 from kit.platforms import rules
 from kit.render.canvas import worst_contrast
 from kit.render.social import _blocks, backdrop, card, check, plan, render

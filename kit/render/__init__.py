@@ -8,9 +8,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
-from importlib import resources
 from dataclasses import dataclass, field
 from datetime import datetime
+from importlib import resources
 from typing import Callable, Mapping
 
 from kit.config import Settings

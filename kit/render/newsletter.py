@@ -18,10 +18,9 @@ import yaml
 from babel.dates import format_date as babel_date
 
 from kit.errors import Problem, RenderError
-from kit.i18n import VRO_MONTHS, format_event_when, label
+from kit.i18n import VRO_MONTHS, event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
-from kit.render.poster import _event as event_place
 from kit.templating import brand_env
 
 WRAP = 72
@@ -81,7 +80,7 @@ def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]
     items = []
     for message in messages:
         text = message.text(lang)
-        place = event_place(message, lang, message.municipalities[0]) if message.event else None
+        place = event_details(message, lang, message.municipalities[0])
         items.append({"title": text.title, "summary": text.summary, "url": f"{site}{lang}/messages/{message.id}.html",
                       "cta": text.cta_text or label("read_more", lang), "event": place,
                       "image": f"{site}files/social/{message.id}/{lang}/link-preview.jpg" if message.image else "",
@@ -163,4 +162,4 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
 
 
 RENDERER = Renderer(name="newsletter", plan=plan, render=render, plan_issues=plan_issues, check=check,
-                    brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n", "kit.render.poster"))
+                    brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n",))

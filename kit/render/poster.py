@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+import warnings as py_warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import quote
 
 import segno
 from markupsafe import Markup
 
+from kit.brand_assets import mark_svg, pattern_svg
 from kit.errors import Problem, RenderError
-from kit.i18n import format_event_when, label
+from kit.i18n import event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
 from kit.render.pdf import image_dpi, overflowing, render_document
@@ -65,9 +68,7 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
         options |= {"pdf_variant": "pdf/x-4", "output_intent": "srgb"}
     pdf = finish_pdf(document.write_pdf(**options), paper, job.key, message.updated.isoformat(timespec="seconds"))
     for warning in warnings:
-        import warnings as py_warnings
-
-        py_warnings.warn(warning)
+        py_warnings.warn(warning, stacklevel=1)  # reported by the build beside the job, and listed on the review sheet
     return [Artifact(job.outputs[0], pdf), Artifact(job.outputs[1], preview_png(pdf))]
 
 
@@ -138,28 +139,18 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
     return brand_env(brand.root / "templates").get_template("poster.html").render(
         lang=content_lang, page=paper.css(), colors=brand.colors, title_size=title_size,
         title=soft_hyphenate(text.title, exceptions), summary=text.summary,
-        points=[inline_html(p) for p in text.points], event=_event(message, lang, municipality),
+        points=[inline_html(p) for p in text.points], event=event_details(message, lang, municipality),
         labels={"when": label("when", lang), "where": label("where", lang)},
         municipality=brand.municipalities[municipality], municipality_name=brand.municipalities[municipality].name(lang),
         photo_url=message.image.path.as_uri() if message.image else "", image_alt=text.image_alt,
         focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
-        pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=_mark_svg(brand.colors["birch"]),
+        pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
         qr_svg=_qr_svg(url, brand.colors["ink"]) if url else "",
         cobrand_line=(cobrand.lines.get(lang) or cobrand.lines["et"]) if cobrand else "",
         cobrand_mark=cobrand.mark.as_uri() if cobrand and cobrand.mark else "",
         draft=label("draft", lang) if message.is_draft else "",
         created=message.updated.isoformat(timespec="seconds"))  # fixed dates: same inputs, same bytes
-
-
-def _event(message: Message, lang: str, municipality: str) -> dict | None:
-    event = message.event
-    if event is None:
-        return None
-    where = event.venues.get(municipality) or event.venues.get("all") or next(iter(event.venues.values()))
-    if event.address and event.address not in where:
-        where = f"{where}, {event.address}"
-    return {"when": format_event_when(event.start, event.end, lang), "where": where}
 
 
 @lru_cache(maxsize=8)
@@ -169,19 +160,8 @@ def _qr_svg(url: str, color: str) -> Markup:
     return Markup(svg)
 
 
-@lru_cache(maxsize=2)
-def _mark_svg(color: str) -> Markup:
-    from kit.brand_assets import mark_svg
-
-    return Markup(mark_svg(color))
-
-
 @lru_cache(maxsize=4)
 def _pattern_data_url(color: str) -> str:
-    from urllib.parse import quote
-
-    from kit.brand_assets import pattern_svg
-
     return "data:image/svg+xml," + quote(pattern_svg(color))
 
 

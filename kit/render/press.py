@@ -6,6 +6,7 @@ import textwrap
 
 from markupsafe import Markup
 
+from kit.brand_assets import mark_svg
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
 from kit.press import PressRelease, press_release
@@ -37,12 +38,10 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
 
 
 def html(release: PressRelease, message: Message, ctx: RenderContext, created: str, css_href: str) -> str:
-    from kit.render.poster import _mark_svg
-
     quote_open, quote_close = ("“", "”") if release.lang == "en" else ("„", "“")
     return brand_env(ctx.brand.root / "templates").get_template("press.html").render(
         r=release, body=markdown_html(release.body_md), colors=ctx.brand.colors, created=created, css_href=css_href,
-        mark_svg=_mark_svg(ctx.brand.colors["forest"]), quote_open=quote_open, quote_close=quote_close,
+        mark_svg=Markup(mark_svg(ctx.brand.colors["forest"])), quote_open=quote_open, quote_close=quote_close,
         images_label=label("images", release.lang), photo_label=label("photo", release.lang))
 
 
@@ -113,4 +112,4 @@ def _deterministic_zip(data: bytes) -> bytes:
 
 
 RENDERER = Renderer(name="press", plan=plan, render=render, brand_inputs=("templates/press.*",),
-                    helpers=("kit.press", "kit.render.pdf", "kit.sanitize", "kit.i18n"))
+                    helpers=("kit.press", "kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets"))

@@ -20,8 +20,18 @@ from kit.i18n import format_event_when, label
 from kit.model import Artifact, Brand, Job, Message
 from kit.platforms import ImageFormat, rules
 from kit.render import JobSpec, RenderContext, Renderer
-from kit.render.canvas import (TextBlock, draw_text, draw_wordmark, fitted_photo, hex_rgb, pattern_band,
-                               place_text, scale_box, srgb_profile, worst_contrast)
+from kit.render.canvas import (
+    TextBlock,
+    draw_text,
+    draw_wordmark,
+    fitted_photo,
+    pattern_band,
+    place_text,
+    scale_box,
+    srgb_profile,
+    worst_contrast,
+)
+from kit.textfit import font
 
 LARGE_TEXT_PX = 24  # WCAG "large text" (18 pt); smaller text needs 4.5:1, larger 3:1
 
@@ -46,7 +56,7 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     if job.variant == "posts":
         return [Artifact(job.outputs[0], posts_json(message, job.lang, ctx))]
     if job.variant == "carousel":
-        return [Artifact(path, _png(slide)) for path, slide in zip(job.outputs, carousel(message, job.lang, ctx.brand))]
+        return [Artifact(path, _png(slide)) for path, slide in zip(job.outputs, carousel(message, job.lang, ctx.brand), strict=True)]
     fmt = rules().formats[job.params["format"]]
     image = card(message, job.lang, fmt, ctx.brand)
     first = _caption_for(message, job.lang, fmt.platforms[0], ctx.brand)
@@ -184,8 +194,6 @@ def _ramp(x: np.ndarray, start: float, end: float) -> np.ndarray:
 
 def _right_align(block: TextBlock, image: Image.Image, lang: str, pill: str) -> None:
     """The municipality's name at the right edge of its box, on a pill so it reads on any photo."""
-    from kit.textfit import font
-
     face = font(block.font_path, block.fitted.size)
     width = round(max(face.getlength(line) for line in block.fitted.lines))
     pad = block.fitted.size // 2
@@ -196,8 +204,6 @@ def _right_align(block: TextBlock, image: Image.Image, lang: str, pill: str) -> 
 
 
 def _draft_mark(image: Image.Image, lang: str, brand: Brand, spec: dict) -> None:
-    from kit.textfit import font
-
     w, h = image.size
     band = round(min(w, h) * 0.06)
     draw = ImageDraw.Draw(image)

@@ -30,13 +30,13 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 def bundle_sets(catalog: Catalog, municipalities) -> dict[str, list[SiteFile]]:
     """bundles/<municipality>.zip: everything for that municipality; bundles/<message>.zip: all of a message."""
     sets: dict[str, list[SiteFile]] = {}
-    for (lang, message_id), files in catalog.listing.items():
+    for (_lang, message_id), files in catalog.listing.items():
         for file in files:
             if file.is_preview:
                 continue
             sets.setdefault(f"bundles/message-{message_id}.zip", []).append(file)
     for municipality in municipalities:
-        for (lang, message_id), files in catalog.listing.items():
+        for (_lang, message_id), files in catalog.listing.items():
             sets.setdefault(f"bundles/{municipality}.zip", [])
             sets[f"bundles/{municipality}.zip"] += [f for f in files if not f.is_preview and f.municipality in ("", municipality)
                                                     and _for(catalog, message_id, municipality)]

@@ -32,7 +32,7 @@ def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles:
     pages = {"index.html": env.get_template("site/index.html").render(languages=_languages(ctx, "index.html"))}
     for lang in ctx.settings.languages:
         common = _common(ctx, lang, feeds)
-        items = [_item(ctx, catalog, lang, mid) for (l, mid) in catalog.listing if l == lang]
+        items = [_item(ctx, catalog, lang, mid) for (listed, mid) in catalog.listing if listed == lang]
         items.sort(key=lambda i: i["sort"], reverse=True)
         pages[f"{lang}/index.html"] = env.get_template("site/start.html").render(
             **common, root="../", title=label("kit_title", lang), messages=items, languages=_languages(ctx, "index.html"),
