@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -43,10 +42,3 @@ class RenderError(KitError):
 class PublishError(KitError):
     pass
 
-
-def rel(path: Path, root: Path) -> str:
-    """A path as the user should see it: relative to the project when inside it."""
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)

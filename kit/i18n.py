@@ -37,11 +37,6 @@ def format_date(day: date, lang: str) -> str:
     return babel_date(day, "d. MMMM y" if lang == "et" else "d MMMM y", locale=_babel_locale(lang))
 
 
-def format_date_short(day: date, lang: str) -> str:
-    """Numeric date: 12.03.2024 (et, vro) or 12/03/2024 (en)."""
-    return day.strftime("%d/%m/%Y" if lang == "en" else "%d.%m.%Y")
-
-
 def format_weekday(day: date, lang: str) -> str:
     if lang == "vro":
         return VRO_WEEKDAYS[day.weekday()]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +60,3 @@ def serve(site: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTT
     """A server ready to serve_forever(); the caller owns its lifetime."""
     handler = partial(SiteHandler, directory=str(site))
     return ThreadingHTTPServer((host, port), handler)
-
-
-__all__ = ["serve", "formatdate"]

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kit.glyphs import GLYPH_SET, missing_glyphs
-from kit.i18n import format_date, format_date_range, format_event_when, format_number, format_time, label, label_keys
+from kit.i18n import (format_date, format_date_range, format_event_when, format_number, format_time, format_weekday,
+                      label, label_keys)
 
 FONTS = sorted((Path(__file__).resolve().parent.parent / "brand" / "fonts").glob("*.otf"))
 TALLINN = ZoneInfo("Europe/Tallinn")
@@ -64,3 +65,21 @@ def test_label_catalogue_is_complete_for_et_and_en():
     assert keys["vro"] <= keys["et"]
     assert label("draft", "en") == "DRAFT"
     assert label("link_in_bio", "vro") == "Link om profiilin."
+
+
+def test_weekdays_in_voro_and_estonian():
+    assert format_weekday(date(2026, 11, 27), "vro") == "riidi"  # a Friday
+    assert format_weekday(date(2026, 11, 29), "vro") == "pühäpäiv"
+    assert format_weekday(date(2026, 11, 27), "et") == "reede"
+
+
+def test_every_brand_colour_pair_passes_wcag_aa():
+    """tokens.yaml promises it: text/background pairs are safe at body size (4.5:1)."""
+    from kit.brand import load_brand
+    from kit.render.canvas import contrast_ratio, hex_rgb
+
+    root = Path(__file__).resolve().parent.parent
+    brand, problems = load_brand(root / "brand", root)
+    assert not problems and brand.pairs
+    for role, (text, background) in brand.pairs.items():
+        assert contrast_ratio(hex_rgb(text), hex_rgb(background)) >= 4.5, role
