@@ -43,11 +43,12 @@ def pull(feed_url: str, dest: Path, municipality: str | None = None, session: re
     if parsed.bozo:
         raise KitError(f"{feed_url}: not a valid feed ({parsed.bozo_exception})")
     downloaded, unchanged = [], 0
+    others = _municipalities(parsed) - {municipality}
     for entry in parsed.entries:
         if municipality and municipality not in {t.get("term") for t in entry.get("tags", [])}:
             continue
         for link in entry.get("links", []):
-            if link.get("rel") != "enclosure":
+            if link.get("rel") != "enclosure" or (municipality and _belongs_to(link, others)):
                 continue
             if _fetch(session, link, dest, state):
                 downloaded.append(link["href"].split("#")[0])
@@ -56,6 +57,18 @@ def pull(feed_url: str, dest: Path, municipality: str | None = None, session: re
     state["etag"], state["modified"] = response.headers.get("ETag"), response.headers.get("Last-Modified")
     _save(dest, state)
     return PullReport(False, tuple(downloaded), unchanged)
+
+
+def _municipalities(parsed) -> set[str]:
+    """The municipality ids the feed knows (its municipality categories)."""
+    return {t["term"] for e in parsed.entries for t in e.get("tags", [])
+            if (t.get("scheme") or "").endswith("/municipalities")}
+
+
+def _belongs_to(link: dict, municipalities: set[str]) -> bool:
+    """A poster is per municipality, named <municipality>-<size>.pdf: another municipality's stays behind."""
+    name = urlparse(link["href"]).path.rsplit("/", 1)[-1]
+    return any(name.startswith(f"{m}-") for m in municipalities)
 
 
 def _get(session: requests.Session, url: str, headers: dict, **kwargs) -> requests.Response:

@@ -132,6 +132,14 @@ def test_pull_fetches_once_then_only_asks(tmp_path, nginx, credentials):
     assert '"GET /feeds/rouge.atom HTTP/1.1" 304' in nginx.access_log()
 
 
+def test_pull_from_the_all_feed_takes_only_that_municipalitys_posters(tmp_path, nginx, credentials):
+    project = built(tmp_path, nginx.url)
+    publish(project.settings, nginx.url)
+    report = pull(nginx.url + "feeds/all.atom", tmp_path / "partner", municipality="rouge")
+    names = [url.rsplit("/", 1)[1] for url in report.downloaded]
+    assert "rouge-A4.pdf" in names and not any(name.startswith("voru-linn-") for name in names)
+
+
 def test_pull_resumes_an_interrupted_download(tmp_path, nginx, credentials):
     project = built(tmp_path, nginx.url)
     publish(project.settings, nginx.url)
