@@ -142,9 +142,6 @@ class Fonts:
     regular: Path
     italic: Path
 
-    def all(self) -> tuple[Path, ...]:
-        return (self.display, self.bold, self.semibold, self.regular, self.italic)
-
 
 @dataclass(frozen=True)
 class Brand:

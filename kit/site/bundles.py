@@ -28,24 +28,17 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 
 def bundle_sets(catalog: Catalog, municipalities) -> dict[str, list[SiteFile]]:
-    """bundles/<municipality>.zip: everything for that municipality; bundles/<message>.zip: all of a message."""
+    """bundles/<municipality>.zip: everything for that municipality; bundles/message-<id>.zip: all of a message."""
+    serves = {entry.message.id: entry.message.municipalities for entry in catalog.entries}
     sets: dict[str, list[SiteFile]] = {}
     for (_lang, message_id), files in catalog.listing.items():
-        for file in files:
-            if file.is_preview:
-                continue
-            sets.setdefault(f"bundles/message-{message_id}.zip", []).append(file)
-    for municipality in municipalities:
-        for (_lang, message_id), files in catalog.listing.items():
-            sets.setdefault(f"bundles/{municipality}.zip", [])
-            sets[f"bundles/{municipality}.zip"] += [f for f in files if not f.is_preview and f.municipality in ("", municipality)
-                                                    and _for(catalog, message_id, municipality)]
-    return {name: _unique(files) for name, files in sets.items() if files}
-
-
-def _for(catalog: Catalog, message_id: str, municipality: str) -> bool:
-    entry = next((e for e in catalog.entries if e.message.id == message_id), None)
-    return entry is not None and municipality in entry.message.municipalities
+        files = [f for f in files if not f.is_preview]
+        sets.setdefault(f"bundles/message-{message_id}.zip", []).extend(files)
+        for municipality in municipalities:
+            if municipality in serves.get(message_id, ()):
+                mine = [f for f in files if f.municipality in ("", municipality)]
+                sets.setdefault(f"bundles/{municipality}.zip", []).extend(mine)
+    return {name: _unique(files) for name, files in sorted(sets.items()) if files}
 
 
 def _unique(files: list[SiteFile]) -> list[SiteFile]:

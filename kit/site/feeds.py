@@ -160,10 +160,10 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
         for theme in entry.message.themes:
             _plain(item, "category", theme)
         files = _files(entry, spec)
-        bundle = next((f for f in files if f.kind == "poster" and f.path.endswith(".pdf")), files[0] if files else None)
-        if bundle is not None:  # RSS allows one enclosure per item: the first poster
-            ET.SubElement(item, "enclosure", url=file_url(ctx, bundle, with_hash=False), length=str(bundle.size),
-                          type=bundle.media_type)
+        first = next((f for f in files if f.kind == "poster" and f.path.endswith(".pdf")), files[0] if files else None)
+        if first is not None:  # RSS allows one enclosure per item: the first poster
+            ET.SubElement(item, "enclosure", url=file_url(ctx, first, with_hash=False), length=str(first.size),
+                          type=first.media_type)
     return _xml(root)
 
 
