@@ -129,8 +129,8 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
 
 
 def _ids(c: Checker, key: str, known, what: str, required: bool = False) -> tuple[str, ...]:
-    values = c.strings(key)
-    if required and not values and not c.problems[-1:]:
+    values = c.strings(key)  # records its own problem when the value is there but not a list of texts
+    if required and not c.has(key):
         c.problem((key,), "required field is missing")
     for i, value in enumerate(values):
         c.choice((key, i), value, known, what)

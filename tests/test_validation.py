@@ -37,6 +37,17 @@ def test_missing_required_field(project):
     assert errors(project) == ["messages/m/message.yaml:1: date: required field is missing"]
 
 
+def test_missing_themes_is_reported_beside_other_problems(project):
+    text = MESSAGE_YAML.format(id="m").replace("status: approved", "status: aproved").replace(
+        "themes: [kultuur-ja-eripara]\n", "")
+    project.add("m", text)
+    assert errors(project) == [
+        "messages/m/message.yaml:1: themes: required field is missing",
+        "messages/m/message.yaml:3: status: unknown status 'aproved' (did you mean 'approved'?); "
+        "expected one of draft, approved, withdrawn",
+    ]
+
+
 def test_unknown_field_gets_a_suggestion(project):
     project.add("m", MESSAGE_YAML.format(id="m") + "municipalitys: all\n")
     assert errors(project) == ["messages/m/message.yaml:11: municipalitys: unknown field (did you mean 'municipalities'?)"]
