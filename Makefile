@@ -9,11 +9,11 @@ TEST_STAMP = $(VENV)/.test-installed
 kit: $(RUNTIME_STAMP)
 	$(KIT) build
 
-$(RUNTIME_STAMP): pyproject.toml scripts/bootstrap.sh
+$(RUNTIME_STAMP): pyproject.toml scripts/bootstrap.sh scripts/packages-runtime.txt
 	scripts/bootstrap.sh $(VENV)
 	touch $@
 
-$(TEST_STAMP): pyproject.toml scripts/bootstrap.sh
+$(TEST_STAMP): pyproject.toml scripts/bootstrap.sh scripts/packages-runtime.txt scripts/packages-test.txt
 	scripts/bootstrap.sh $(VENV) --test
 	touch $(RUNTIME_STAMP) $@
 

@@ -18,6 +18,7 @@ from kit.errors import ContentError, KitError, Problem
 from kit.model import Brand, Job, JobResult
 from kit.plan import plan
 from kit.render import Registry, RenderContext, builtin_registry
+from kit.render.pdf import environment_notices
 from kit.site import build_site
 from kit.store import Store
 
@@ -33,6 +34,7 @@ class BuildReport:
     removed: int
     seconds: float
     render_warnings: tuple[str, ...] = field(default_factory=tuple)
+    environment_notices: tuple[str, ...] = field(default_factory=tuple)  # said once, not per job
 
     @property
     def skipped(self) -> int:
@@ -60,7 +62,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     jobs = plan(ctx, registry)
     store = Store.open(settings.out)
     todo = [job for job in jobs if not store.is_current(job)]
-    rendered, failed, render_warnings = 0, [], []
+    rendered, failed, render_warnings, notices = 0, [], [], set()
     for done, result in enumerate(render_all(todo, ctx, registry, workers), start=1):
         store.save(result)
         if result.error:
@@ -68,13 +70,15 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
         else:
             rendered += 1
         render_warnings.extend(f"{result.job.key}: {w}" for w in result.warnings)
+        notices.update(result.notices)
         if progress:
             progress(done, len(todo), result)
     removed = store.forget_unplanned(jobs)
     store.commit()
     build_site(ctx, jobs, store, content.warnings)
     return BuildReport(planned=len(jobs), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings), removed=len(removed),
-                       seconds=time.perf_counter() - started, render_warnings=tuple(render_warnings))
+                       seconds=time.perf_counter() - started, render_warnings=tuple(render_warnings),
+                       environment_notices=tuple(sorted(notices)))
 
 
 # ---- rendering in worker processes -------------------------------------------------------------
@@ -102,7 +106,11 @@ def render_job(job: Job) -> JobResult:
     expected, produced = set(job.outputs), {a.path for a in artifacts}
     if expected != produced:
         return JobResult(job=job, error=f"renderer produced {sorted(produced)}, planned {sorted(expected)}")
-    return JobResult(job=job, artifacts=tuple(artifacts), warnings=tuple(sorted({str(w.message) for w in caught})))
+    # A library's DeprecationWarning (WeasyPrint's "HarfBuzz-Subset will be required") is about the machine.
+    about_machine = {str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)}
+    about_job = {str(w.message) for w in caught} - about_machine
+    return JobResult(job=job, artifacts=tuple(artifacts), warnings=tuple(sorted(about_job)),
+                     notices=tuple(sorted(about_machine.union(environment_notices()))))
 
 
 def render_all(jobs: list[Job], ctx: RenderContext, registry: Registry, workers: int | None) -> Iterator[JobResult]:

@@ -66,6 +66,9 @@ def build(ctx: click.Context, now: datetime | None, workers: int | None) -> None
         click.echo(f"warning: {problem}", err=True)
     for line in report.render_warnings:
         click.echo(f"warning: {line}", err=True)
+    for notice in report.environment_notices:
+        click.echo(f"notice about this machine (not your messages): {notice} "
+                   "Run scripts/bootstrap.sh again to install the missing system library.", err=True)
     if report.rendered == 0 and not report.failed:
         click.echo(f"Nothing changed: {report.planned} jobs up to date, none rendered ({report.seconds:.1f} s).")
     else:

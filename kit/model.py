@@ -196,3 +196,4 @@ class JobResult:
     artifacts: tuple[Artifact, ...] = ()
     error: str = ""
     warnings: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()  # about the machine (a slower library fallback), not about this job

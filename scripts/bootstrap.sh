@@ -7,8 +7,10 @@ set -euo pipefail
 venv=${1:-.venv}
 want_test=${2:-}
 
-runtime_pkgs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1 fonts-dejavu-core)
-test_pkgs=(nginx-light chromium poppler-utils qpdf)
+here=$(dirname "$0")
+packages() { grep -v '^\s*#' "$here/$1" | grep -v '^\s*$'; }
+mapfile -t runtime_pkgs < <(packages packages-runtime.txt)
+mapfile -t test_pkgs < <(packages packages-test.txt)
 
 missing=()
 for pkg in "${runtime_pkgs[@]}"; do

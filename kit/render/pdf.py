@@ -54,6 +54,23 @@ def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str]):
     return GuardedFetcher(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
 
 
+# Notices about the machine, not the document: WeasyPrint falling back to a slower library or warning of a
+# coming change. They are reported once per build (see `environment_notices`), never as a job's error.
+ENVIRONMENT_NOTICES = ("Using fontTools instead of HarfBuzz-Subset", "deprecated", "will be unsupported")
+_environment_notices: set[str] = set()
+
+
+def environment_notices() -> tuple[str, ...]:
+    """The machine notices seen in this process since the last call (then forgotten)."""
+    seen = tuple(sorted(_environment_notices))
+    _environment_notices.clear()
+    return seen
+
+
+def is_environment_notice(message: str) -> bool:
+    return any(marker in message for marker in ENVIRONMENT_NOTICES)
+
+
 @dataclass
 class Captured:
     warnings: list[str] = field(default_factory=list)
@@ -61,12 +78,17 @@ class Captured:
 
 @contextmanager
 def strict(what: str):
-    """Collect WeasyPrint's warnings while rendering; any warning is a RenderError naming `what`."""
+    """Collect WeasyPrint's warnings while rendering; any warning about the document is a RenderError naming
+    `what` (a failed resource, a refused URL, an attachment); notices about the machine are set aside."""
     captured = Captured()
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            captured.warnings.append(record.getMessage().splitlines()[0][:200])
+            message = record.getMessage().splitlines()[0][:200]
+            if is_environment_notice(message):
+                _environment_notices.add(message)
+            else:
+                captured.warnings.append(message)
 
     handler = Collect(level=logging.WARNING)
     logger = logging.getLogger("weasyprint")
