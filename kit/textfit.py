@@ -121,6 +121,15 @@ def names_from(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+def place_names(brand, message=None) -> frozenset[str]:
+    """Proper names the setter never splits: the municipalities' names in every language, and the
+    message's own places (venues, address)."""
+    texts = [name for m in brand.municipalities.values() for name in m.names.values()]
+    if message is not None and message.event is not None:
+        texts += [*message.event.venues.values(), message.event.address or ""]
+    return names_from(texts)
+
+
 def is_name(word: str, first: bool, rules: Rules) -> bool:
     """A proper name: capitalised in mid-sentence, or a known name or an inflected form of one („Väimelas“)."""
     core = _core(word)
@@ -366,8 +375,7 @@ def fit(text: str, font_path: Path, box: tuple[int, int], sizes: tuple[int, int]
         scale = size / REFERENCE_SIZE
         setting = set_lines(text, lambda s: measure(s) * scale, box[0], lines_allowed, rules)
         if setting is not None:
-            size_cost = SIZE_WEIGHT * (high - size) / max(high - low, 1)
-            ranked.append((setting.cost + size_cost, -size, setting, line_height))
+            ranked.append((setting.cost + size_cost(size, (low, high)), -size, setting, line_height))
     ranked.sort(key=lambda r: (r[0], r[1]))
     for _, minus_size, setting, line_height in ranked:
         face = font(font_path, -minus_size)
@@ -386,3 +394,16 @@ def _reference_measure(font_path: Path, lang: str) -> Callable[[str], float]:
 
     return measure
 
+
+
+def set_at(text: str, font_path: Path, size: float, line_width: float, max_lines: int, rules: Rules) -> Setting | None:
+    """The best breaking of a text at one given size (posters: WeasyPrint sets the lines Python chose)."""
+    measure = _reference_measure(font_path, rules.lang)
+    scale = size / REFERENCE_SIZE
+    return set_lines(keep_together(text), lambda s: measure(s) * scale, line_width, max_lines, rules)
+
+
+def size_cost(size: float, sizes: tuple[float, float]) -> float:
+    """The preference for larger sizes that `fit` adds to a setting's cost."""
+    low, high = sizes
+    return SIZE_WEIGHT * (high - size) / max(high - low, 1e-9)

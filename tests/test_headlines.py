@@ -190,7 +190,8 @@ def poster_title_lines(document) -> tuple[list[str], float]:
             lines = []
             for line in box.children:
                 text = "".join(b.text for b in boxes(line) if hasattr(b, "text") and type(b).__name__ == "TextBox")
-                lines.append(text.strip())
+                # WeasyPrint sets an automatic hyphen as U+2010 and keeps the soft hyphens in the text.
+                lines.append(text.replace("\u00ad", "").replace("\u2010", "-").strip())
             return lines, box.width
     raise AssertionError("no h1 on the poster")
 
@@ -201,7 +202,7 @@ LONGEST = [("koolitusprogramm", "et"), ("koolitusprogramm", "en"), ("loov-voru-m
 
 @pytest.mark.parametrize("message_id,lang", LONGEST)
 def test_poster_titles_are_broken_like_a_typesetter_would(sample, message_id, lang):
-    from kit.render.poster import Paper, layout
+    from kit.render.poster import Paper, layout, title_setting
 
     message = sample.messages[message_id]
     names = known_names(sample, message)
@@ -215,9 +216,51 @@ def test_poster_titles_are_broken_like_a_typesetter_would(sample, message_id, la
         measure = (lambda text, s=size_px: face.getlength(text, features=["cv08"]) * s / 200)
         problems = faults(tuple(lines), measure, box_width, names, message.text(lang).title)
         assert problems == [], (paper.variant, lines)
+        # WeasyPrint set exactly the lines the setter chose: its measure agrees with the stylesheet's.
+        size = _h1_boxes(document)[0].element.get("class").removeprefix("size-")
+        assert lines == list(title_setting(message, lang, paper, sample, size).lines)
 
 
 def _h1_boxes(document):
     from kit.render.pdf import boxes
 
     return [b for b in boxes(document.pages[0]._page_box) if getattr(b, "element_tag", None) == "h1"]
+
+
+# ---- Inter's capital I with serifs (cv08), wherever text is set ---------------------------------------------
+
+def test_cards_set_the_capital_i_with_serifs(sample):
+    from kit.textfit import width
+
+    face = font(sample.brand.fonts.display, 100)
+    serifed, plain = width(face, "IIII", "et"), face.getlength("IIII")
+    assert serifed > plain * 1.2  # the serifed I (cv08) is wider than the bare stroke
+
+
+@pytest.mark.parametrize("kind", ["poster", "press"])
+def test_print_sets_the_capital_i_with_serifs(sample, kind):
+    """WeasyPrint applies the stylesheet's font-feature-settings: the same headline set without it is narrower."""
+    from dataclasses import replace
+
+    from kit.press import press_release
+    from kit.render import poster, press
+    from kit.render.pdf import boxes, render_document
+
+    message = sample.messages["koosloome-tootoad"]
+    message = replace(message, translations={**message.translations,
+                                             "et": replace(message.translations["et"], title="IIII IIII")})
+    templates = sample.brand.root / "templates"
+    if kind == "poster":
+        html = poster.poster_html(message, "et", message.municipalities[0], poster.Paper("A4", True), sample, "s")
+    else:
+        release = press_release(message, "et", sample.brand, sample.settings.site_url)
+        html = press.html(release, message, sample, message.updated.isoformat(timespec="seconds"), css_href="")
+
+    def headline_width(page_html: str) -> float:
+        document = render_document(page_html, templates, (sample.brand.root, message.folder), "probe",
+                                   stylesheet=templates / f"{kind}.css")
+        h1 = next(b for b in boxes(document.pages[0]._page_box) if getattr(b, "element_tag", None) == "h1")
+        return max(b.width for b in boxes(h1) if type(b).__name__ == "TextBox")
+
+    plain = html.replace("</head>", "<style>h1 { font-feature-settings: normal; }</style></head>")
+    assert headline_width(html) > headline_width(plain) * 1.2

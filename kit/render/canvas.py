@@ -10,7 +10,7 @@ from PIL import Image, ImageCms, ImageDraw
 
 from kit.errors import RenderError
 from kit.model import Brand
-from kit.textfit import Fitted, draw_options, fit, font, missing_characters, names_from
+from kit.textfit import Fitted, draw_options, fit, font, missing_characters, place_names
 
 Box = tuple[int, int, int, int]
 
@@ -60,15 +60,10 @@ def fitted_photo(path: Path, size: tuple[int, int], focus: tuple[float, float]) 
     return photo.resize(size, Image.Resampling.LANCZOS, box=(left, top, left + crop_w, top + crop_h))
 
 
-def brand_names(brand: Brand) -> frozenset[str]:
-    """Proper names the headline setter never splits: the municipalities' names in every language."""
-    return names_from(name for m in brand.municipalities.values() for name in m.names.values())
-
-
 def place_text(text: str, spec: dict, area: Box, unit: int, brand: Brand, lang: str, what: str,
-               names: frozenset[str] = frozenset()) -> TextBlock:
+               names: frozenset[str] | None = None) -> TextBlock:
     """Fit a text into its layout box or raise RenderError saying which text and where. `names`: proper
-    names beyond the brand's (the message's places) that must not be hyphenated."""
+    names never hyphenated (default: the municipalities' names; see textfit.place_names)."""
     box = scale_box(spec["box"], area)
     font_path = getattr(brand.fonts, spec.get("font", "regular"))
     missing = missing_characters(text, font_path)
@@ -77,7 +72,7 @@ def place_text(text: str, spec: dict, area: Box, unit: int, brand: Brand, lang: 
                           f"in {font_path.name}; replace the character")
     low, high = (round(unit * s) for s in spec["size"])
     fitted = fit(text, font_path, (box[2] - box[0], box[3] - box[1]), (low, high), spec["max_lines"], lang,
-                 brand.hyphenation.get(lang, {}), names=brand_names(brand) | names)
+                 brand.hyphenation.get(lang, {}), names=place_names(brand) if names is None else names)
     if fitted is None:
         raise RenderError(f"{what} does not fit even at the smallest size ({low} px, {spec['max_lines']} lines); "
                           "shorten the text")

@@ -31,7 +31,7 @@ from kit.render.canvas import (
     srgb_profile,
     worst_contrast,
 )
-from kit.textfit import draw_options, font, names_from, width
+from kit.textfit import draw_options, font, place_names, width
 
 LARGE_TEXT_PX = 24  # WCAG "large text" (18 pt); smaller text needs 4.5:1, larger 3:1
 
@@ -96,7 +96,7 @@ def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand)
     area = fmt.safe_box
     unit = min(area[2] - area[0], area[3] - area[1])
     where = f"{message.id} ({listing_lang}, {fmt.name})"
-    names = message_names(message)
+    names = place_names(brand, message)
     blocks = {"title": place_text(message.text(lang).title, layout["title"], area, unit, brand, lang, f"title of {where}",
                                   names)}
     meta = _meta_text(message, lang, layout["meta"]["show"])
@@ -111,13 +111,6 @@ def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand)
         spec = {**layout["municipality"], "size": [0.02, 0.032], "max_lines": 1}
         blocks["municipality"] = place_text(name, spec, area, unit, brand, lang, f"municipality of {where}")
     return blocks
-
-
-def message_names(message: Message) -> frozenset[str]:
-    """The message's own places (venues, address): proper names the setter never splits."""
-    if message.event is None:
-        return frozenset()
-    return names_from([*message.event.venues.values(), message.event.address or ""])
 
 
 def backdrop(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> tuple[Image.Image, dict[str, TextBlock]]:
