@@ -35,7 +35,7 @@ SEPARATOR = "·"
 LANGUAGE_TAGS = {"et": "et", "en": "en", "vro": "et"}  # Raqm shaping language; vro shapes like et
 # Inter's alternate capital I with serifs (cv08 in Inter 3.19 and 4): „Iisak“ never reads „lisak“.
 FEATURES = ("cv08",)
-CSS_FEATURES = '"cv08" 1'  # the same for WeasyPrint: font-feature-settings in the brand stylesheets
+# (WeasyPrint gets the same through font-feature-settings in brand/templates/poster.css and press.css.)
 
 MIN_PART = 3  # letters on either side of a hyphen
 MIN_HYPHENATED = 8  # shorter words never break („kõrgeim“, „kohalik“)
@@ -43,9 +43,10 @@ REFERENCE_SIZE = 1000  # widths are measured once at this size and scaled (check
 
 # Penalties, in the unit of one fully empty line (raggedness of a line = (slack / width)²).
 HYPHEN_COST = 3.0
-ORPHAN_COST = 2.0  # a one-word last line under a line of several words (one of them could come down)
+ORPHAN_COST = 0.8  # a one-word last line under a line of several words (one of them could come down)
 SHORT_ORPHAN_COST = 1.5  # a short word (≤ 5 letters) alone on the last line
 LONELY_COST = 0.6  # a line other than the last holding one short word („The“ / „community“)
+TINY_LONELY_COST = 2.0  # ... or a one- or two-letter word („on“, „a“)
 DANGLING_COST = 0.3  # a line ending in a one-letter word („a“, „I“)
 SEPARATOR_BONUS = 0.3  # a line break at a „·“ separator is the natural place for it
 SIZE_WEIGHT = 1.5  # the smallest size of the range costs this much more than the largest
@@ -54,7 +55,7 @@ MONTHS = {"jaanuar", "veebruar", "märts", "aprill", "mai", "juuni", "juuli", "a
           "november", "detsember", "vahtsõaastagakuu", "radokuu", "urbõkuu", "mahlakuu", "lehekuu", "piimäkuu",
           "hainakuu", "põimukuu", "süküskuu", "rehekuu", "märtekuu", "joulukuu", "january", "february", "march",
           "april", "may", "june", "july", "september", "october", "december"}
-BIND_NEXT = {"kell", "kl", "kl.", "at", "nr", "nr.", "tel", "tel.", "p.", "päiv"}
+BIND_NEXT = {"kell", "kl", "kl.", "at", "nr", "nr.", "tel", "tel.", "p."}
 UNITS = {"m", "km", "cm", "mm", "kg", "g", "h", "min", "s", "€", "%", "eur", "eurot", "ha", "°c", "m²", "m2"}
 DASHES = {"–", "—", "-"}
 
@@ -226,8 +227,8 @@ def _binds(previous: str, word: str) -> bool:
         return True
     if re.fullmatch(r"\d{1,2}\.?", last) and (core in MONTHS or core == "päiv"):
         return True  # 12. märts, 12 March, (mahlakuu) 28. päiv
-    if core_prev in MONTHS and re.fullmatch(r"\d{1,4}\.?,?", word):
-        return True  # märts 2027, mahlakuu 28. päiv
+    if (core_prev in MONTHS or core_prev == "päiv") and re.fullmatch(r"\d{1,4}\.?,?", word):
+        return True  # märts 2027, mahlakuu 28. päiv 2027
     if re.fullmatch(r"[\d.,–-]+", last) and core in UNITS:
         return True  # 318 m, 25 €
     if re.fullmatch(r"\d{4}[.,!?]?", word) and _core(last)[:1].isupper():
@@ -285,8 +286,7 @@ def _line_text(pieces: list[_Piece], start: int, end: int) -> str:
 @dataclass(frozen=True)
 class Setting:
     lines: tuple[str, ...]
-    cost: float
-    hyphens: int
+    cost: float  # what the line breaking minimised at this size
 
 
 def set_lines(text: str, measure: Callable[[str], float], line_width: float, max_lines: int,
@@ -295,7 +295,7 @@ def set_lines(text: str, measure: Callable[[str], float], line_width: float, max
     None if no breaking fits."""
     pieces = _pieces(text, rules, lambda word: measure(word) > line_width)
     if not pieces:
-        return Setting(("",), 0.0, 0)
+        return Setting(("",), 0.0)
     n = len(pieces)
     multi_word = sum(p.word_end for p in pieces) > 1
     # best[k][i]: (cost, previous index) of setting pieces[:i] in k lines, ending with a break after i - 1.
@@ -328,7 +328,7 @@ def set_lines(text: str, measure: Callable[[str], float], line_width: float, max
         k -= 1
     bounds = [0, *reversed(ends)]
     lines = tuple(_line_text(pieces, a, b) for a, b in zip(bounds, bounds[1:]))
-    return Setting(lines, cost, sum(pieces[b - 1].after == "hyphen" for b in bounds[1:]))
+    return Setting(lines, cost)
 
 
 def _line_cost(pieces: list[_Piece], start: int, end: int, w: float, line_width: float, multi_word: bool,
@@ -341,14 +341,14 @@ def _line_cost(pieces: list[_Piece], start: int, end: int, w: float, line_width:
     if last.after == "separator":
         cost -= SEPARATOR_BONUS
     one_word = multi_word and sum(p.word_end for p in pieces[start:end]) == 1
-    short = sum(c.isalpha() for c in last.text) <= 5
+    length = sum(c.isalpha() for c in last.text)
     if one_word and last.after == "end":
         if above >= 0 and sum(p.word_end for p in pieces[above:start]) > 1:
             cost += ORPHAN_COST
-        if short:
+        if length <= 5:
             cost += SHORT_ORPHAN_COST
-    elif one_word and last.word_end and sum(c.isalpha() for c in last.text) <= 4:
-        cost += LONELY_COST
+    elif one_word and last.word_end and length <= 4:
+        cost += TINY_LONELY_COST if length <= 2 else LONELY_COST
     if last.after in ("space", "separator") and len(_core(last.text.split(NBSP)[-1])) == 1 \
             and last.text.split(NBSP)[-1].isalpha():
         cost += DANGLING_COST
@@ -393,7 +393,6 @@ def _reference_measure(font_path: Path, lang: str) -> Callable[[str], float]:
         return width(face, text, lang)
 
     return measure
-
 
 
 def set_at(text: str, font_path: Path, size: float, line_width: float, max_lines: int, rules: Rules) -> Setting | None:
