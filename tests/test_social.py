@@ -56,7 +56,7 @@ def test_text_boxes_stay_inside_the_safe_zone(ctx, name):
         assert all(face.getlength(line) <= bx1 - bx0 for line in block.fitted.lines)
 
 
-def test_the_largest_size_that_fits_is_chosen(ctx):
+def test_a_short_title_gets_the_largest_size_and_a_long_one_a_smaller(ctx):
     fmt = rules().formats["instagram-square"]
     short = _blocks(with_text(ctx, title="Tule!"), "et", fmt, ctx.brand)["title"]
     long = _blocks(with_text(ctx, title="Tule koosloome töötuppa ja vali meiega esimesed ühised tegevused"),

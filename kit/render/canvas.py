@@ -10,7 +10,7 @@ from PIL import Image, ImageCms, ImageDraw
 
 from kit.errors import RenderError
 from kit.model import Brand
-from kit.textfit import LANGUAGE_TAGS, Fitted, fit, font, missing_characters
+from kit.textfit import Fitted, draw_options, fit, font, missing_characters, place_names
 
 Box = tuple[int, int, int, int]
 
@@ -60,8 +60,10 @@ def fitted_photo(path: Path, size: tuple[int, int], focus: tuple[float, float]) 
     return photo.resize(size, Image.Resampling.LANCZOS, box=(left, top, left + crop_w, top + crop_h))
 
 
-def place_text(text: str, spec: dict, area: Box, unit: int, brand: Brand, lang: str, what: str) -> TextBlock:
-    """Fit a text into its layout box or raise RenderError saying which text and where."""
+def place_text(text: str, spec: dict, area: Box, unit: int, brand: Brand, lang: str, what: str,
+               names: frozenset[str] | None = None) -> TextBlock:
+    """Fit a text into its layout box or raise RenderError saying which text and where. `names`: proper
+    names never hyphenated (default: the municipalities' names; see textfit.place_names)."""
     box = scale_box(spec["box"], area)
     font_path = getattr(brand.fonts, spec.get("font", "regular"))
     missing = missing_characters(text, font_path)
@@ -70,7 +72,7 @@ def place_text(text: str, spec: dict, area: Box, unit: int, brand: Brand, lang: 
                           f"in {font_path.name}; replace the character")
     low, high = (round(unit * s) for s in spec["size"])
     fitted = fit(text, font_path, (box[2] - box[0], box[3] - box[1]), (low, high), spec["max_lines"], lang,
-                 brand.hyphenation.get(lang, {}))
+                 brand.hyphenation.get(lang, {}), names=place_names(brand) if names is None else names)
     if fitted is None:
         raise RenderError(f"{what} does not fit even at the smallest size ({low} px, {spec['max_lines']} lines); "
                           "shorten the text")
@@ -82,7 +84,7 @@ def draw_text(image: Image.Image, block: TextBlock, lang: str) -> None:
     face = font(block.font_path, block.fitted.size)
     y = block.origin_y
     for line in block.fitted.lines:
-        draw.text((block.box[0], y), line, font=face, fill=block.color, language=LANGUAGE_TAGS.get(lang, "et"))
+        draw.text((block.box[0], y), line, font=face, fill=block.color, **draw_options(lang))
         y += block.fitted.line_height
 
 
@@ -93,7 +95,7 @@ def draw_wordmark(image: Image.Image, box: Box, color: str, brand: Brand, text: 
     image.paste(mark, (box[0], box[1]), mark)
     face = font(brand.fonts.display, round(height * 0.62))
     ImageDraw.Draw(image).text((box[0] + round(height * 1.2), box[1] + height // 2), text, font=face,
-                               fill=color, anchor="lm")
+                               fill=color, anchor="lm", **draw_options("et"))
 
 
 @lru_cache(maxsize=32)

@@ -31,7 +31,7 @@ from kit.render.canvas import (
     srgb_profile,
     worst_contrast,
 )
-from kit.textfit import font
+from kit.textfit import draw_options, font, place_names, width
 
 LARGE_TEXT_PX = 24  # WCAG "large text" (18 pt); smaller text needs 4.5:1, larger 3:1
 
@@ -96,10 +96,12 @@ def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand)
     area = fmt.safe_box
     unit = min(area[2] - area[0], area[3] - area[1])
     where = f"{message.id} ({listing_lang}, {fmt.name})"
-    blocks = {"title": place_text(message.text(lang).title, layout["title"], area, unit, brand, lang, f"title of {where}")}
+    names = place_names(brand, message)
+    blocks = {"title": place_text(message.text(lang).title, layout["title"], area, unit, brand, lang, f"title of {where}",
+                                  names)}
     meta = _meta_text(message, lang, layout["meta"]["show"])
     if meta:
-        blocks["meta"] = place_text(meta, layout["meta"], area, unit, brand, lang, f"summary of {where}")
+        blocks["meta"] = place_text(meta, layout["meta"], area, unit, brand, lang, f"summary of {where}", names)
     if message.tartu2024:
         line = next(iter(brand.cobrands.values())).lines
         blocks["cobrand"] = place_text(line.get(lang) or line["et"], layout["cobrand"], area, unit, brand, lang,
@@ -195,9 +197,9 @@ def _ramp(x: np.ndarray, start: float, end: float) -> np.ndarray:
 def _right_align(block: TextBlock, image: Image.Image, lang: str, pill: str) -> None:
     """The municipality's name at the right edge of its box, on a pill so it reads on any photo."""
     face = font(block.font_path, block.fitted.size)
-    width = round(max(face.getlength(line) for line in block.fitted.lines))
+    line_width = round(max(width(face, line, lang) for line in block.fitted.lines))
     pad = block.fitted.size // 2
-    x0 = block.box[2] - width
+    x0 = block.box[2] - line_width
     ImageDraw.Draw(image).rounded_rectangle((x0 - pad, block.box[1] - pad // 2, block.box[2] + pad,
                                              block.box[1] + block.fitted.height + pad // 2), radius=pad, fill=pill)
     draw_text(image, TextBlock(block.fitted, (x0, *block.box[1:]), block.font_path, block.color), lang)
@@ -210,7 +212,7 @@ def _draft_mark(image: Image.Image, lang: str, brand: Brand, spec: dict) -> None
     draw.rectangle((0, 0, w, band), fill=brand.colors[spec["color"]])
     text = f"{label('draft', lang)} · {label('draft', 'en')}" if lang != "en" else label("draft", "en")
     draw.text((w // 2, band // 2), text, font=font(brand.fonts.bold, round(band * 0.55)),
-              fill=brand.colors[spec["text"]], anchor="mm")
+              fill=brand.colors[spec["text"]], anchor="mm", **draw_options(lang))
 
 
 def carousel(message: Message, lang: str, brand: Brand) -> list[Image.Image]:
