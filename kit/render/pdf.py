@@ -175,6 +175,84 @@ def overflowing(page) -> list[str]:
     return result
 
 
+MM_PX = 96 / 25.4  # WeasyPrint lays out in CSS pixels
+TOLERANCE_PX = 0.5  # rounding in the text engine, far below anything a reader sees
+
+
+@dataclass(frozen=True)
+class Clipped:
+    """A text that runs out of where it may be: `edge` is "box" (past its containing block, where an
+    `overflow: hidden` ancestor or the next column cuts it) or "safe" (past the page's safe area: the trim
+    less a margin for the cutter, or what a printer can reach)."""
+    tag: str  # the element whose block holds the text: "h1", "p", "li"
+    classes: tuple[str, ...]
+    word: str  # the longest word of the text that runs out: almost always the one that cannot break
+    edge: str
+
+
+Rect = tuple[float, float, float, float]  # left, top, right, bottom in CSS px from the page's top-left trim corner
+
+
+def inset(page, mm: float) -> Rect:
+    """The page (its trim, for print) less `mm` on every side: the cutter's or the printer's safe margin."""
+    box = page._page_box
+    return (mm * MM_PX, mm * MM_PX, box.margin_width() - mm * MM_PX, box.margin_height() - mm * MM_PX)
+
+
+def content_area(page) -> Rect:
+    """The page inside its @page margins."""
+    box = page._page_box
+    x, y = box.content_box_x(), box.content_box_y()
+    return (x, y, x + box.width, y + box.height)
+
+
+def clipped_text(page, safe: Rect | None = None) -> list[Clipped]:
+    """Every laid-out text box must lie inside its containing block's content box horizontally, and inside
+    `safe` in both directions. WeasyPrint never breaks a word that has no break opportunity (Võro is not
+    hyphenated): it lets it run out of its box, where an `overflow: hidden` ancestor cuts it or it runs off
+    the sheet. Text in the page's margin boxes (page numbers) is held only to its own box."""
+    from weasyprint.formatting_structure import boxes as kinds
+
+    found: list[Clipped] = []
+
+    def visit(box, block, in_margin: bool) -> None:
+        if isinstance(box, kinds.TextBox):
+            x0, y0 = box.content_box_x(), box.content_box_y()
+            x1, y1 = x0 + box.width, y0 + box.height
+            edge = None
+            if safe is not None and not in_margin and (
+                    x0 < safe[0] - TOLERANCE_PX or x1 > safe[2] + TOLERANCE_PX
+                    or y0 < safe[1] - TOLERANCE_PX or y1 > safe[3] + TOLERANCE_PX):
+                edge = "safe"
+            elif block is not None and not (box.element_tag or "").endswith("::marker"):  # markers hang outside by design
+                left = block.content_box_x()
+                if x0 < left - TOLERANCE_PX or x1 > left + block.width + TOLERANCE_PX:
+                    edge = "box"
+            if edge:
+                element = block.element if block is not None else box.element
+                words = box.text.replace("\u00ad", "").split() or [box.text]
+                found.append(Clipped(block.element_tag if block is not None else box.element_tag,
+                                     tuple((element.get("class") or "").split()) if element is not None else (),
+                                     max(words, key=len), edge))
+            return
+        if isinstance(box, kinds.BlockContainerBox):
+            block = box
+        for child in getattr(box, "children", None) or []:
+            visit(child, block, in_margin or isinstance(box, kinds.MarginBox))
+
+    visit(page._page_box, None, False)
+    return found
+
+
+def clip_advice(name: str, clipped: Clipped, edge_names: dict[str, str]) -> str:
+    """"the title runs past the trim edge: 'Vanavanõmbidõkokkosaamisõpäiv'" """
+    word = clipped.word if len(clipped.word) <= 48 else clipped.word[:47] + "…"
+    return f"{name} runs past {edge_names[clipped.edge]}: '{word}'"
+
+
+CLIP_FIX = "shorten the word or add a soft hyphen (U+00AD) where it may break"
+
+
 def image_dpi(page, css_class: str, pixel_size: tuple[int, int]) -> float | None:
     """Effective resolution of an image as printed: its pixels over the inches it covers (object-fit: cover)."""
     for box in boxes(page._page_box):
