@@ -71,7 +71,7 @@ def vro_project(root, title):
     shutil.copytree(REPO / "brand", root / "brand")
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     project = Project(root)
-    project.add("koosloome", texts={"et": TEXT_MD.format(title="Tule koosloome töötuppa!", summary="Valime tegevused."),
+    project.add("koosloome", texts={"et": TEXT_MD.format(title="Tule töötuppa!", summary="Valime tegevused."),
                                     "en": TEXT_MD.format(title="Join the workshop!", summary="We choose."),
                                     "vro": VRO_MD.format(title=title, summary="Valimi edimädse ütidse tegevüse.")})
     return context(project)
@@ -89,7 +89,8 @@ def words_outside_the_safe_area(path, office: bool) -> tuple[list[str], list[str
     left, right, top, bottom = tx0 - mx0 + inset, tx1 - mx0 - inset, my1 - ty1 + inset, my1 - ty0 - inset
     out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
     words, outside = [], []
-    for match in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out):
+    for match in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+                             out):
         x0, y0, x1, y1 = (float(v) for v in match.groups()[:4])
         words.append(match.group(5))
         if x0 < left - 0.5 or x1 > right + 0.5 or y0 < top - 0.5 or y1 > bottom + 0.5:

@@ -1,5 +1,5 @@
 """WeasyPrint, made strict: a fetcher that only serves allowed folders, warnings turned into errors,
-and layout checks (one page, no overflowing box, image resolution) read from the laid-out boxes."""
+and layout checks (one page, no overflowing box, no clipped text, image resolution) read from the laid-out boxes."""
 from __future__ import annotations
 
 import logging
@@ -224,7 +224,7 @@ def clipped_text(page, safe: Rect | None = None) -> list[Clipped]:
                     x0 < safe[0] - TOLERANCE_PX or x1 > safe[2] + TOLERANCE_PX
                     or y0 < safe[1] - TOLERANCE_PX or y1 > safe[3] + TOLERANCE_PX):
                 edge = "safe"
-            elif block is not None and not (box.element_tag or "").endswith("::marker"):  # markers hang outside by design
+            elif block is not None and not (box.element_tag or "").endswith("::marker"):  # markers hang outside
                 left = block.content_box_x()
                 if x0 < left - TOLERANCE_PX or x1 > left + block.width + TOLERANCE_PX:
                     edge = "box"
@@ -244,10 +244,12 @@ def clipped_text(page, safe: Rect | None = None) -> list[Clipped]:
     return found
 
 
-def clip_advice(name: str, clipped: Clipped, edge_names: dict[str, str]) -> str:
-    """"the title runs past the trim edge: 'Vanavanõmbidõkokkosaamisõpäiv'" """
+def clip_advice(clipped: Clipped, names: dict[str, str], edges: dict[str, str], default: str = "a text") -> str:
+    """"the title runs past the trim edge: 'Vanavanõmbidõkokkosaamisõpäiv'": `names` calls a text by the class
+    (or else the tag) of its block, `edges` names the two edges a text can run past."""
+    name = next((names[c] for c in clipped.classes if c in names), names.get(clipped.tag, default))
     word = clipped.word if len(clipped.word) <= 48 else clipped.word[:47] + "…"
-    return f"{name} runs past {edge_names[clipped.edge]}: '{word}'"
+    return f"{name} runs past {edges[clipped.edge]}: '{word}'"
 
 
 CLIP_FIX = "shorten the word or add a soft hyphen (U+00AD) where it may break"

@@ -132,7 +132,7 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
         pages, overflow, clipped = faults[low]
         reasons = []
         if clipped:
-            advice = sorted({clip_advice(_text_name(c), c, paper.edge_names) for c in clipped})
+            advice = sorted({clip_advice(c, TEXT_NAMES, paper.edge_names) for c in clipped})
             reasons.append(f"even with the smallest title, {', '.join(advice)}; {CLIP_FIX}")
         if pages > 1 or overflow:
             reasons.append(f"the text does not fit on one page even with the smallest title "
@@ -140,10 +140,6 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
                            f"{', '.join(overflow) or 'page'}); shorten the title, summary or points")
         raise RenderError(f"{what}: " + "; ".join(reasons))
     return documents[low], _dpi_warnings(documents[low], message, what)
-
-
-def _text_name(clipped) -> str:
-    return next((TEXT_NAMES[c] for c in clipped.classes if c in TEXT_NAMES), TEXT_NAMES.get(clipped.tag, "a text"))
 
 
 def _dpi_warnings(document, message: Message, what: str) -> list[str]:

@@ -58,9 +58,7 @@ def layout(release: PressRelease, message: Message, ctx: RenderContext, created:
                                (ctx.brand.root,), what, stylesheet=ctx.brand.root / "templates" / "press.css")
     clipped = [c for page in document.pages for c in clipped_text(page, content_area(page))]
     if clipped:
-        names = (next((TEXT_NAMES[k] for k in c.classes if k in TEXT_NAMES), TEXT_NAMES.get(c.tag, "the text"))
-                 for c in clipped)
-        advice = sorted({clip_advice(name, c, EDGE_NAMES) for name, c in zip(names, clipped)})
+        advice = sorted({clip_advice(c, TEXT_NAMES, EDGE_NAMES, default="the text") for c in clipped})
         raise RenderError(f"{what}: {', '.join(advice)}; {CLIP_FIX}")
     return document
 
