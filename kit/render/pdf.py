@@ -207,40 +207,52 @@ def content_area(page) -> Rect:
 
 
 def clipped_text(page, safe: Rect | None = None) -> list[Clipped]:
-    """Every laid-out text box must lie inside its containing block's content box horizontally, and inside
-    `safe` in both directions. WeasyPrint never breaks a word that has no break opportunity (Võro is not
-    hyphenated): it lets it run out of its box, where an `overflow: hidden` ancestor cuts it or it runs off
-    the sheet. Text in the page's margin boxes (page numbers) is held only to its own box."""
+    """Every laid-out text box must lie inside `safe` in both directions and, horizontally, inside its
+    containing block's content box and the padding box of every enclosing box that clips (`overflow` other
+    than visible) or was placed on its own (absolutely positioned: sized to hold its text, set against a
+    margin). WeasyPrint never breaks a word that has no break opportunity (Võro is not hyphenated): it lets
+    it run out of its box, where an ancestor cuts it or it runs off the sheet. Text in the page's margin
+    boxes (page numbers) is held only to its own box."""
     from weasyprint.formatting_structure import boxes as kinds
 
     found: list[Clipped] = []
 
-    def visit(box, block, in_margin: bool) -> None:
+    def classes(box) -> tuple[str, ...]:
+        element = getattr(box, "element", None)
+        return tuple((element.get("class") or "").split()) if element is not None else ()
+
+    def outside(x0: float, x1: float, left: float, right: float) -> bool:
+        return x0 < left - TOLERANCE_PX or x1 > right + TOLERANCE_PX
+
+    def visit(box, block, frames: tuple, in_margin: bool) -> None:
         if isinstance(box, kinds.TextBox):
             x0, y0 = box.content_box_x(), box.content_box_y()
             x1, y1 = x0 + box.width, y0 + box.height
-            edge = None
+            edge, frame = None, None
             if safe is not None and not in_margin and (
-                    x0 < safe[0] - TOLERANCE_PX or x1 > safe[2] + TOLERANCE_PX
-                    or y0 < safe[1] - TOLERANCE_PX or y1 > safe[3] + TOLERANCE_PX):
+                    outside(x0, x1, safe[0], safe[2]) or outside(y0, y1, safe[1], safe[3])):
                 edge = "safe"
-            elif block is not None and not (box.element_tag or "").endswith("::marker"):  # markers hang outside
-                left = block.content_box_x()
-                if x0 < left - TOLERANCE_PX or x1 > left + block.width + TOLERANCE_PX:
-                    edge = "box"
+            elif block is not None and not (box.element_tag or "").endswith("::marker") and outside(
+                    x0, x1, block.content_box_x(), block.content_box_x() + block.width):  # markers hang outside
+                edge = "box"
+            else:
+                frame = next((f for f in reversed(frames) if outside(
+                    x0, x1, f.padding_box_x(), f.padding_box_x() + f.padding_width())), None)
+                edge = "box" if frame is not None else None
             if edge:
-                element = block.element if block is not None else box.element
+                holder = block if block is not None else box
                 words = box.text.replace("\u00ad", "").split() or [box.text]
-                found.append(Clipped(block.element_tag if block is not None else box.element_tag,
-                                     tuple((element.get("class") or "").split()) if element is not None else (),
+                found.append(Clipped(holder.element_tag, classes(holder) + (classes(frame) if frame else ()),
                                      max(words, key=len), edge))
             return
         if isinstance(box, kinds.BlockContainerBox):
             block = box
+        if box.style["position"] in ("absolute", "fixed") or box.style["overflow"] != "visible":
+            frames += (box,)
         for child in getattr(box, "children", None) or []:
-            visit(child, block, in_margin or isinstance(box, kinds.MarginBox))
+            visit(child, block, frames, in_margin or isinstance(box, kinds.MarginBox))
 
-    visit(page._page_box, None, False)
+    visit(page._page_box, None, (), False)
     return found
 
 
