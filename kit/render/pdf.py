@@ -181,9 +181,9 @@ TOLERANCE_PX = 0.5  # rounding in the text engine, far below anything a reader s
 
 @dataclass(frozen=True)
 class Clipped:
-    """A text that runs out of where it may be: `edge` is "box" (past its containing block, where an
-    `overflow: hidden` ancestor or the next column cuts it) or "safe" (past the page's safe area: the trim
-    less a margin for the cutter, or what a printer can reach)."""
+    """A text that runs out of where it may be: `edge` is "box" (past its containing block or a box that
+    clips it or was placed against a margin) or "safe" (past the page's safe area: the trim less a margin for
+    the cutter, what a printer can reach, or the page margins)."""
     tag: str  # the element whose block holds the text: "h1", "p", "li"
     classes: tuple[str, ...]
     word: str  # the longest word of the text that runs out: almost always the one that cannot break
