@@ -15,6 +15,7 @@ from kit.errors import RenderError
 from kit.model import Job
 from kit.render.newsletter import newsletter_html, plan_issues
 from kit.render.newsletter import render as render_newsletter
+from kit.render.press import check as check_press
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
 from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
@@ -214,6 +215,49 @@ def test_embargo_line_gives_date_time_and_zone_in_the_language(ctx):
     embargoed = replace(ctx.messages["koosloome"], embargo=datetime(2027, 1, 12, 10, 0, tzinfo=TALLINN))
     assert "Avaldamiseks mitte enne 12. jaanuar 2027, kell\u00a010.00 EET" in press(ctx, message=embargoed)["txt"].decode()
     assert "Embargoed until 12 January 2027, 10:00 EET" in press(ctx, lang="en", message=embargoed)["txt"].decode()
+
+
+LONG_URL = ("https://www.vorumaa.ee/sundmused/2027/loov-voru-maakond-koosloome-tootuba?utm_source=pressiteade"
+            "&utm_medium=email&utm_campaign=koosloome_2027_talv&registreerimine=avatud&keel=et")
+
+
+def words_past_the_right_margin(pdf: bytes, folder: Path) -> tuple[str, list[str]]:
+    """Measured on the PDF (pdftotext -bbox), not by kit's own check: A4, 22 mm side margins (press.css)."""
+    path = folder / "measured.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    mm = 72 / 25.4
+    right = (210 - 22) * mm
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>', out)
+    text = "".join(word for _, _, word in words).replace("&amp;", "&")
+    return text, [f"{word} (to {float(x1):.1f} of {right:.1f} pt)" for x0, x1, word in words if float(x1) > right + 0.5]
+
+
+def test_a_very_long_url_in_the_body_wraps_inside_the_right_margin(ctx, tmp_path):
+    """Before: the URL, one unbreakable word, ran 80 mm past the margin and off the page."""
+    message = ctx.messages["koosloome"]
+    body = f"Registreeri siin: {LONG_URL}\n\nVõi lingilt <{LONG_URL}>."
+    message = replace(message, translations={**message.translations,
+                                             "et": replace(message.translations["et"], body_md=body)})
+    text, outside = words_past_the_right_margin(press(ctx, message=message)["pdf"], tmp_path)
+    assert text.count(LONG_URL) == 2 and not outside, outside
+
+
+@pytest.mark.filterwarnings("ignore::kit.i18n.LanguageFallback")  # Võro press labels fall back to Estonian
+def test_a_headline_word_longer_than_the_line_is_a_named_error(ctx):
+    """Võro is never hyphenated automatically, so a long compound in a headline cannot break."""
+    word = "Vanavanõmbidõkokkosaamisõpäiväkorraldamisõtoimkunnakoosolõk"
+    message = ctx.messages["koosloome"]
+    vro = replace(message.translations["et"], lang="vro", title=f"Tulõ {word}", source="messages/koosloome/vro.md")
+    message = replace(message, translations={**message.translations, "vro": vro})
+    expected = ("press text koosloome (vro): the headline runs past the page margin: "
+                "'Vanavanõmbidõkokkosaamisõpäiväkorraldamisõtoimk…'; "
+                "shorten the word or add a soft hyphen (U+00AD) where it may break")
+    with pytest.raises(RenderError) as err:
+        press(ctx, lang="vro", message=message)
+    assert str(err.value) == expected
+    assert [str(p) for p in check_press(message, "vro", ctx)] == ["messages/koosloome/vro.md: " + expected]
+    assert check_press(ctx.messages["koosloome"], "et", ctx) == []
 
 
 def test_estonian_ordinals_are_not_turned_into_lists():

@@ -18,7 +18,7 @@ from kit.errors import Problem, RenderError
 from kit.i18n import event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
-from kit.render.pdf import image_dpi, overflowing, render_document
+from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, image_dpi, inset, overflowing, render_document
 from kit.sanitize import inline_html
 from kit.templating import brand_env
 from kit.textfit import Rules, keep_together, place_names, set_at, size_cost
@@ -27,6 +27,7 @@ PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
 BLEED_MM = 3
 MARKS_BLEED_MM = 12  # WeasyPrint draws crop marks over half the CSS bleed: they run 6–12 mm from the trim
 OFFICE_MARGIN_MM = 6  # office printers cannot print to the edge
+SAFE_MM = 3  # print: text stays this far inside the trim, where the cutter's tolerance cannot reach it
 TITLE_SIZES = ("xl", "l", "m", "s")
 TITLE_PT = {"xl": 44, "l": 36, "m": 29, "s": 23}  # on A4, scaled by --s; poster.css reads them as --title
 TITLE_MAX_LINES = 6
@@ -38,6 +39,15 @@ MIN_DPI, GOOD_DPI = 150, 300
 class Paper:
     size: str
     office: bool
+
+    @property
+    def safe_mm(self) -> float:
+        """How far inside the page's edge (the trim, for print) every text must stay."""
+        return OFFICE_MARGIN_MM if self.office else SAFE_MM
+
+    @property
+    def edge_names(self) -> dict[str, str]:
+        return {"box": "the margin", "safe": "the printable area" if self.office else "the trim edge"}
 
     @property
     def variant(self) -> str:
@@ -90,19 +100,30 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     return problems
 
 
+# What a clipped text is called in an error, by the class (or tag) of the block that holds it.
+TEXT_NAMES = {"h1": "the title", "summary": "the summary", "li": "a point", "event": "the event details",
+              "label": "the call to action", "url": "the address", "cobrand": "the partner line",
+              "municipality": "the municipality name", "wordmark": "the wordmark", "draft": "the draft mark"}
+
+
 def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext):
-    """The largest title size whose poster is one page with nothing overflowing; RenderError if none is.
-    Sizes that fit form a run from the smallest up, so a binary search needs two or three layouts."""
+    """The largest title size whose poster is one page with nothing overflowing and no text clipped (a word
+    that cannot break runs past its box or the trim); RenderError if none is. Sizes that fit form a run from
+    the smallest up (a smaller title only frees room), so a binary search needs two or three layouts."""
     what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
     documents: dict[int, object] = {}
+    faults: dict[int, tuple[int, list[str], list]] = {}  # pages, overflowing boxes, clipped texts
 
     def fits(index: int) -> bool:
         if index not in documents:
             html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index])
-            documents[index] = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
-                                               stylesheet=ctx.brand.root / "templates" / "poster.css")
-        document = documents[index]
-        return len(document.pages) == 1 and not overflowing(document.pages[0])
+            document = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
+                                       stylesheet=ctx.brand.root / "templates" / "poster.css")
+            page = document.pages[0]
+            documents[index] = document
+            faults[index] = (len(document.pages), overflowing(page), clipped_text(page, inset(page, paper.safe_mm)))
+        pages, overflow, clipped = faults[index]
+        return pages == 1 and not overflow and not clipped
 
     low, high = 0, len(TITLE_SIZES) - 1  # TITLE_SIZES runs from the largest to the smallest
     while low < high:
@@ -112,11 +133,16 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
         else:
             low = middle + 1
     if not fits(low):
-        document = documents[low]
-        pages = len(document.pages)
-        raise RenderError(f"{what}: the text does not fit on one page even with the smallest title "
-                          f"({pages} page{'s' if pages > 1 else ''}, overflowing: "
-                          f"{', '.join(overflowing(document.pages[0])) or 'page'}); shorten the title, summary or points")
+        pages, overflow, clipped = faults[low]
+        reasons = []
+        if clipped:
+            advice = sorted({clip_advice(c, TEXT_NAMES, paper.edge_names) for c in clipped})
+            reasons.append(f"even with the smallest title, {', '.join(advice)}; {CLIP_FIX}")
+        if pages > 1 or overflow:
+            reasons.append(f"the text does not fit on one page even with the smallest title "
+                           f"({pages} page{'s' if pages > 1 else ''}, overflowing: "
+                           f"{', '.join(overflow) or 'page'}); shorten the title, summary or points")
+        raise RenderError(f"{what}: " + "; ".join(reasons))
     chosen = _best_title_size(message, lang, paper, ctx, low)
     if chosen != low and not fits(chosen):
         chosen = low
