@@ -96,6 +96,31 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
     by_message: dict[str, list[Job]] = {}
     for job in (j for j in jobs if not j.members):
         by_message.setdefault(job.message_id, []).append(job)
+    units, held, held_ids = _messages(ctx, by_message, store, record)
+
+    def on_site(mid: str) -> bool:  # a message with no job of its own (a newsletter-only build) is public as it is
+        return mid in units or (mid not in by_message and mid in ctx.messages and ctx.messages[mid].is_public(ctx.now))
+
+    issues = {}
+    for job in (j for j in jobs if j.members):
+        if not all(ctx.messages[m].is_public(ctx.now) for m in job.members):
+            continue  # an issue goes public with its last message
+        key = f"{job.lang}/{job.message_id}"
+        waiting = [m for m in job.members if m in held_ids]
+        if store.is_current(job) and not waiting:
+            issues[key] = Published(files=tuple(_site_files(job, store)), members=job.members)
+            continue
+        previous = previous_issue(record, key, store, SiteFile)
+        kept = previous is not None and all(on_site(m) for m in previous.members)
+        if kept:
+            issues[key] = previous
+        reason = f"its message {', '.join(waiting)} is not published whole" if waiting else "its job failed"
+        held.append(_held_line(f"{job.message_id} ({job.lang})", reason, kept))
+    return _catalog(units, issues, tuple(held))
+
+
+def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: dict):
+    """message id -> Published for every public message (new, or kept), the held-back lines and ids."""
     units, held, held_ids = {}, [], set()
     for mid, mine in by_message.items():
         if not ctx.messages[mid].is_public(ctx.now):
@@ -111,24 +136,7 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
             units[mid] = previous
         held_ids.add(mid)
         held.append(_held_line(mid, f"{len(failed)} job{'s' if len(failed) > 1 else ''} failed", kept))
-    issues = {}
-    for job in (j for j in jobs if j.members):
-        if not all(ctx.messages[m].is_public(ctx.now) for m in job.members):
-            continue  # an issue goes public with its last message
-        key = f"{job.lang}/{job.message_id}"
-        waiting = [m for m in job.members if m in held_ids]
-        if store.is_current(job) and not waiting:
-            issues[key] = Published(files=tuple(_site_files(job, store)), members=job.members)
-            continue
-        previous = previous_issue(record, key, store, SiteFile)
-        kept = previous is not None and all(m in units or (m in ctx.messages and m not in by_message
-                                                            and ctx.messages[m].is_public(ctx.now))
-                                            for m in previous.members)
-        if kept:
-            issues[key] = previous
-        reason = f"its message {', '.join(waiting)} is not published whole" if waiting else "its job failed"
-        held.append(_held_line(f"{job.message_id} ({job.lang})", reason, kept))
-    return _catalog(ctx, units, issues, tuple(held))
+    return units, held, held_ids
 
 
 def _held_line(name: str, reason: str, kept: bool) -> str:
@@ -136,7 +144,7 @@ def _held_line(name: str, reason: str, kept: bool) -> str:
     return f"{name}: not published, {reason}; {outcome}"
 
 
-def _catalog(ctx: RenderContext, units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
+def _catalog(units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
     files_by: dict[tuple[str, str], list[SiteFile]] = {}
     for mid, unit in units.items():
         for file in unit.files:
