@@ -115,6 +115,8 @@ class Store:
     def published_file(self, rel: str, size: int, sha256: str) -> Path | None:
         """The file at outputs/site/<rel> if it still holds exactly these bytes, else None."""
         path = self.out / "site" / rel
+        if not path.resolve().is_relative_to((self.out / "site").resolve()):
+            return None
         try:
             if path.stat().st_size != size:
                 return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo
 
 from kit.model import Message
@@ -22,6 +22,7 @@ from kit.store import Store
 STATE = "state/public.json"
 VERSION = 1
 FILE_FIELDS = ("path", "kind", "variant", "lang", "municipality", "size", "sha256")
+SiteFileMaker = Callable[..., Any]  # catalog.SiteFile (passed in: the catalog imports this module)
 
 
 @dataclass(frozen=True)
@@ -41,28 +42,28 @@ def load_record(store: Store) -> dict:
     return record
 
 
-def previous_message(record: dict, message_id: str, store: Store, site_file) -> Published | None:
+def previous_message(record: dict, message_id: str, store: Store, site_file: SiteFileMaker) -> Published | None:
     """The message's last public version, if its snapshot reads and every file is still on the site unchanged."""
-    entry = record["messages"].get(message_id)
-    if entry is None:
-        return None
     try:
+        entry = record["messages"][message_id]
         message = decode(Message, entry["message"])
-    except (KeyError, TypeError, ValueError):
-        return None  # written by an older kit whose Message had other fields: nothing safe to show
-    files = _files(entry.get("files", []), store, site_file)
+        files = _files(entry["files"], store, site_file)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # no record, or one an older kit wrote for other fields: nothing safe to show
     return None if files is None else Published(files=files, message=message)
 
 
-def previous_issue(record: dict, key: str, store: Store, site_file) -> Published | None:
-    entry = record["issues"].get(key)
-    if entry is None:
+def previous_issue(record: dict, key: str, store: Store, site_file: SiteFileMaker) -> Published | None:
+    try:
+        entry = record["issues"][key]
+        files = _files(entry["files"], store, site_file)
+        members = tuple(entry["members"])
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    files = _files(entry.get("files", []), store, site_file)
-    return None if files is None else Published(files=files, members=tuple(entry.get("members", ())))
+    return None if files is None else Published(files=files, members=members)
 
 
-def _files(rows: list[dict], store: Store, site_file) -> tuple | None:
+def _files(rows: list[dict], store: Store, site_file: SiteFileMaker) -> tuple | None:
     files = []
     for row in rows:
         source = store.published_file(f"files/{row['path']}", row["size"], row["sha256"])
