@@ -35,6 +35,7 @@ class BuildReport:
     seconds: float
     render_warnings: tuple[str, ...] = field(default_factory=tuple)
     environment_notices: tuple[str, ...] = field(default_factory=tuple)  # said once, not per job
+    held_back: tuple[str, ...] = field(default_factory=tuple)  # messages not published whole, and what the site keeps
 
     @property
     def skipped(self) -> int:
@@ -75,10 +76,10 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
             progress(done, len(todo), result)
     removed = store.forget_unplanned(jobs)
     store.commit()
-    build_site(ctx, jobs, store, content.warnings)
+    held_back = build_site(ctx, jobs, store, content.warnings)
     return BuildReport(planned=len(jobs), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings), removed=len(removed),
                        seconds=time.perf_counter() - started, render_warnings=tuple(render_warnings),
-                       environment_notices=tuple(sorted(notices)))
+                       environment_notices=tuple(sorted(notices)), held_back=held_back)
 
 
 # ---- rendering in worker processes -------------------------------------------------------------

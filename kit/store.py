@@ -105,6 +105,26 @@ class Store:
             raise ValueError(f"path escapes {self.out}: {rel}")
         return write_atomic(path, data)
 
+    def read_json(self, rel: str):
+        """A JSON file under outputs/ (state), or None when it is missing or unreadable."""
+        try:
+            return json.loads((self.out / rel).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def published_file(self, rel: str, size: int, sha256: str) -> Path | None:
+        """The file at outputs/site/<rel> if it still holds exactly these bytes, else None."""
+        path = self.out / "site" / rel
+        if not path.resolve().is_relative_to((self.out / "site").resolve()):
+            return None
+        try:
+            if path.stat().st_size != size:
+                return None
+            with path.open("rb") as handle:
+                return path if hashlib.file_digest(handle, "sha256").hexdigest() == sha256 else None
+        except OSError:
+            return None
+
     def sync_site(self, generated: dict[str, bytes], links: dict[str, Path], kept: set[str]) -> None:
         """Make outputs/site exactly: the generated files, hard links to built files, and `kept` files;
         everything else there is removed."""
