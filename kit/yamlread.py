@@ -67,11 +67,13 @@ class _Refused(Exception):
 class _BoundedLoader(yaml.BaseLoader):
     """BaseLoader that never expands an alias and refuses deep nesting (the composer recurses per level)."""
 
+    _depth = 0
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.get_event()
             return _Alias("tag:yaml.org,2002:str", "", event.start_mark, event.end_mark)
-        self._depth = getattr(self, "_depth", 0) + 1
+        self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise _Refused(self.peek_event().start_mark, f"nested more than {MAX_DEPTH} levels deep")
