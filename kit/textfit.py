@@ -14,6 +14,8 @@ from typing import Mapping
 import pyphen
 from PIL import ImageFont
 
+from kit.filecache import by_file_version
+
 SOFT_HYPHEN = "\u00ad"
 HYPHEN = "-"
 LANGUAGE_TAGS = {"et": "et", "en": "en", "vro": "et"}  # Raqm shaping language; vro shapes like et
@@ -30,12 +32,12 @@ class Fitted:
         return self.line_height * len(self.lines)
 
 
-@lru_cache(maxsize=256)
+@by_file_version(maxsize=256)
 def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
 
 
-@lru_cache(maxsize=8)
+@by_file_version(maxsize=8)
 def _glyphs(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
