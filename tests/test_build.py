@@ -17,6 +17,7 @@ from PIL import Image
 from kit.build import build
 from kit.plan import plan
 from kit.render import Registry, builtin_registry
+from kit.render.press import RENDERER as PRESS
 from kit.render.social import RENDERER as SOCIAL
 from kit.store import read_journal
 from tests.conftest import NOW, REPO, TEXT_MD, context, landscape
@@ -169,6 +170,23 @@ def test_two_cold_builds_in_separate_processes_are_byte_identical(project, tmp_p
         assert any((first / "outputs" / folder).rglob("*.pdf"))
         changed = differing(first / "outputs" / folder, second / "outputs" / folder)
         assert not changed, f"outputs/{folder}: {len(changed)} files differ between two cold builds: {changed}"
+
+
+def test_job_warnings_do_not_depend_on_which_jobs_the_process_ran_before(project):
+    """A language fallback is said once per job that uses it, whatever the worker count: the manifest and the
+    review sheet come out the same from every build."""
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('languages = ["et", "en"]', 'languages = ["et", "vro"]'))
+    texts = {"et": TEXT_MD.format(title="Tule töötuppa!", summary="Valime tegevused."),
+             "vro": TEXT_MD.format(title="Tulõ tüütarrõ!", summary="Valimi tegevüisi.")}
+    project.add("a", texts=texts)
+    project.add("b", texts=texts)
+    registry = Registry()
+    registry.register(PRESS)
+    build(project.settings, now=NOW, registry=registry, workers=1)
+    manifest = json.loads((project.root / "outputs/manifest.json").read_text())["jobs"]
+    warned = {key for key, entry in manifest.items() if "label 'about_org' has no vro text; using et" in entry["warnings"]}
+    assert warned == {"press/a/vro/press", "press/b/vro/press"}
 
 
 # ---- a killed build resumes --------------------------------------------------------------------
