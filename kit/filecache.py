@@ -22,7 +22,7 @@ def folder_version(folder: Path) -> tuple:
 
 def by_file_version(maxsize: int):
     """lru_cache for a function whose first argument is a file path: the cache key adds the file's version,
-    so an edited or replaced file is read again (a stat per call, nanoseconds beside what is cached)."""
+    so an edited or replaced file is read again (a stat per call: microseconds beside what is cached)."""
     def decorate(function):
         @lru_cache(maxsize=maxsize)
         def cached(path, version, *args):

@@ -41,8 +41,8 @@ def project_url(path: Path, root: Path) -> str:
     return f"{PROJECT_SCHEME}:" + quote(path.resolve().relative_to(root.resolve()).as_posix())
 
 
-def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str], root: Path | None = None):
-    """A URL fetcher serving files inside `allowed` folders (by file: URL, or by `project_url` under `root`)
+def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str], project_root: Path | None = None):
+    """A URL fetcher serving files inside `allowed` folders (by file: URL, or by `project_url` under `project_root`)
     and small data: URLs; everything else is refused (and recorded): other files, http(s), ftp, big data
     URLs. It cannot follow a redirect because it never makes a network request."""
     wp = weasyprint()
@@ -55,7 +55,7 @@ def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str], root: Path | 
                 return super().fetch(url, headers)
             if scheme in ("file", PROJECT_SCHEME):
                 local = Path(unquote(urlparse(url).path))
-                path = (root / local if scheme == PROJECT_SCHEME and root else local).resolve()
+                path = (project_root / local if scheme == PROJECT_SCHEME and project_root else local).resolve()
                 if any(path.is_relative_to(root) for root in roots) and path.is_file():
                     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return wp.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
