@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageDraw
 
 from kit.errors import RenderError
+from kit.filecache import by_file_version
 from kit.model import Brand
 from kit.textfit import Fitted, draw_options, fit, font, missing_characters, place_names
 
@@ -41,14 +43,14 @@ def scale_box(fractions, area: Box) -> Box:
     return (round(x0 + fx0 * w), round(y0 + fy0 * h), round(x0 + fx1 * w), round(y0 + fy1 * h))
 
 
-@lru_cache(maxsize=2)
+@by_file_version(maxsize=2)
 def decoded(path: Path) -> Image.Image:
-    """A photo decoded once per worker: every format of a message crops from the same pixels."""
+    """A photo decoded once per worker (and again if the file changes): every format crops from the same pixels."""
     with Image.open(path) as source:
         return source.convert("RGB")
 
 
-@lru_cache(maxsize=16)
+@by_file_version(maxsize=16)
 def fitted_photo(path: Path, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
     """The photo cropped to `size`'s aspect around the focal point, then resized (cached per worker)."""
     photo = decoded(path)
@@ -98,7 +100,7 @@ def draw_wordmark(image: Image.Image, box: Box, color: str, brand: Brand, text: 
                                fill=color, anchor="lm", **draw_options("et"))
 
 
-@lru_cache(maxsize=32)
+@by_file_version(maxsize=32)
 def tinted(mask_path: Path, height: int, color: str) -> Image.Image:
     with Image.open(mask_path) as mask:
         alpha = mask.getchannel("A").resize((height, height), Image.Resampling.LANCZOS)
@@ -153,4 +155,7 @@ def hex_rgb(color: str) -> tuple[int, int, int]:
 
 @lru_cache(maxsize=1)
 def srgb_profile() -> bytes:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    """The sRGB profile embedded in every image. A file, not `ImageCms.createProfile("sRGB")`: that one is
+    stamped with the moment it is made, so every cold build would give new bytes (and new SHA-256 values on
+    the site and in the feeds). It is LittleCMS's built-in sRGB (v4.4) with its date set to 2026-01-01."""
+    return resources.files("kit").joinpath("data/srgb.icc").read_bytes()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from kit.captions import Caption, caption_problems, captions
 from kit.errors import Problem, RenderError
+from kit.filecache import by_file_version
 from kit.i18n import format_event_when, label
 from kit.model import Artifact, Brand, Job, Message
 from kit.platforms import ImageFormat, rules
@@ -75,9 +75,13 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     return problems
 
 
-@lru_cache(maxsize=1)
 def layouts(brand_root: Path) -> dict:
-    return yaml.safe_load((brand_root / "layouts" / "social.yaml").read_text(encoding="utf-8"))
+    return _read_layouts(brand_root / "layouts" / "social.yaml")
+
+
+@by_file_version(maxsize=2)
+def _read_layouts(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _meta_text(message: Message, lang: str, show: str) -> str:
