@@ -135,7 +135,7 @@ def local_shade(image: Image.Image, box: Box, color: str, text_color: str, neede
     (none where the photo already gives it): the rest of the photo stays as it is."""
     if worst_contrast(image, box, text_color) >= needed:
         return
-    pad = box[3] - box[1]
+    pad = round((box[3] - box[1]) * 0.8)
     mask = Image.new("L", image.size, 0)
     ImageDraw.Draw(mask).rounded_rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad),
                                            radius=pad, fill=255)
