@@ -172,6 +172,7 @@ def test_the_photos_subject_stays_visible_behind_the_layout(project, name):
     message, fmt = ctx.messages["suitsusaun"], rules().formats[name]
     placed = arrange(message, "et", fmt, ctx.brand)
     box = placed.photo
+    assert box[3] - box[1] >= 0.4 * fmt.size[1]  # the photo is a large part of the card, not a strip
     size = (box[2] - box[0], box[3] - box[1])
     plain = Image.new("RGB", fmt.size)  # the same photo, fitted the same way, without the layout
     plain.paste(fitted_photo(message.image.path, size, message.image.focus, placed.anchor), box[:2])
@@ -200,6 +201,17 @@ def test_every_text_and_the_wordmark_meet_wcag_aa_on_the_pixels_behind_them(proj
             needed = 3.0 if block.fitted.size >= 24 else 4.5  # WCAG large text: 18 pt
             contrast = worst_contrast(backing, block.ink_box, block.color)
             assert contrast >= needed, (photo, name, part, round(contrast, 2))
+
+
+def test_a_layout_colour_without_contrast_is_a_clear_render_error(project):
+    layout = project.root / "brand" / "layouts" / "social.yaml"
+    text = layout.read_text()
+    start = text.index("\ntall:")
+    layout.write_text(text[:start] + text[start:].replace("font: display, color: birch", "font: display, color: forest", 1))
+    project.add("koosloome")
+    ctx = context(project)
+    with pytest.raises(RenderError, match=r"title of koosloome \(et, instagram-portrait\) is below WCAG AA"):
+        card(ctx.messages["koosloome"], "et", rules().formats["instagram-portrait"], ctx.brand)
 
 
 @pytest.mark.parametrize("name", ["link-preview", "x", "linkedin"])

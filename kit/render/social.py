@@ -167,9 +167,9 @@ class Arrangement:
 
     blocks: dict[str, TextBlock]
     wordmark: Box
-    photo: Box | None  # canvas pixels the photo fills
+    photo: Box  # canvas pixels the photo fills
     anchor: tuple[float, float]  # where in the photo's box its focal point is put
-    panel: Box | None
+    panel: Box
     fade: int  # px over the photo's bottom edge where a tall layout's panel fades in (0: a hard edge)
 
 
@@ -195,23 +195,26 @@ def backdrop(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> tup
     """Everything the texts are drawn on (photo, panel, pattern, pill, the wordmark's shade if it needs one),
     and the texts, the wordmark included (its colour chosen on these pixels)."""
     layout = layouts(brand.root)[fmt.layout]
-    plan_ = arrange(message, lang, fmt, brand)
+    placed = arrange(message, lang, fmt, brand)
     image = Image.new("RGB", fmt.size, brand.colors[layout["panel"]["color"]])
-    if message.image is not None and plan_.photo is not None:
-        box = plan_.photo
+    if message.image is not None:
+        box = placed.photo
         size = (box[2] - box[0], box[3] - box[1])
-        image.paste(fitted_photo(message.image.path, size, message.image.focus, plan_.anchor), box[:2])
-    if plan_.panel is not None:
-        _panel(image, plan_, brand.colors[layout["panel"]["color"]])
+        image.paste(fitted_photo(message.image.path, size, message.image.focus, placed.anchor), box[:2])
+    _panel(image, placed, brand.colors[layout["panel"]["color"]])
     if "pattern" in layout:
         pattern_band(image, scale_box(layout["pattern"]["box"], (0, 0, *fmt.size)), brand.colors[layout["pattern"]["color"]], brand)
-    if "municipality" in plan_.blocks:
-        block = plan_.blocks["municipality"]
+    if "municipality" in placed.blocks:
+        block = placed.blocks["municipality"]
         pad = _pill_pad(block)
         x0, y0, x1, y1 = block.ink_box
         ImageDraw.Draw(image).rounded_rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), radius=pad * 2,
                                                 fill=brand.colors[layout["municipality"]["pill"]])
-    blocks = {**plan_.blocks, "wordmark": _wordmark(image, plan_.wordmark, layout["wordmark"], brand)}
+    for name, block in placed.blocks.items():  # the panel and pill carry the texts; a brand change must not break that
+        if worst_contrast(image, block.ink_box, block.color) < _needed(block):
+            raise RenderError(f"{name} of {message.id} ({lang}, {fmt.name}) is below WCAG AA contrast on its "
+                              f"background; check the colours in brand/layouts/social.yaml")
+    blocks = {**placed.blocks, "wordmark": _wordmark(image, placed.wordmark, layout["wordmark"], brand)}
     return image, blocks
 
 
@@ -226,18 +229,18 @@ def _wordmark(image: Image.Image, box: Box, spec: dict, brand: Brand) -> TextBlo
     for name in (spec["color"], spec.get("on_light", spec["color"])):
         if worst_contrast(image, extent, brand.colors[name]) >= needed:
             return replace(block, color=brand.colors[name])
-    local_shade(image, extent, brand.colors[spec["shade"]], block.color, needed)
+    local_shade(image, extent, brand.colors[spec["shade"]], block.color, needed * 1.15)  # headroom for JPEG
     return block
 
 
-def _panel(image: Image.Image, plan_: Arrangement, color: str) -> None:
+def _panel(image: Image.Image, placed: Arrangement, color: str) -> None:
     """The panel behind the texts; on tall shapes it fades in over the photo's last `fade` pixels."""
-    x0, y0, x1, y1 = plan_.panel
+    x0, y0, x1, y1 = placed.panel
     alpha = np.zeros(image.height)
     alpha[y0:y1] = 1.0
-    if plan_.fade:
-        ramp = np.arange(y0 - plan_.fade, y0)
-        alpha[max(y0 - plan_.fade, 0):y0] = ((ramp[ramp >= 0] - (y0 - plan_.fade)) / plan_.fade) ** 1.5
+    if placed.fade:
+        ramp = np.arange(y0 - placed.fade, y0)
+        alpha[max(y0 - placed.fade, 0):y0] = ((ramp[ramp >= 0] - (y0 - placed.fade)) / placed.fade) ** 1.5
     column = np.round(255 * alpha).astype(np.uint8).reshape(-1, 1)
     mask = np.zeros((image.height, image.width), np.uint8)
     mask[:, x0:x1] = column
