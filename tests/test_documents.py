@@ -5,7 +5,6 @@ import subprocess
 from dataclasses import replace
 from email import policy
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -18,7 +17,7 @@ from kit.render.newsletter import render as render_newsletter
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
 from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
-from tests.servers import CHROMIUM
+from tests.browser import screenshot
 
 QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
 
@@ -122,21 +121,16 @@ def test_oversized_issue_is_a_check_error(ctx, monkeypatch):
 
 
 def test_dark_mode_in_a_real_browser(ctx, tmp_path):
-    """Chromium with prefers-color-scheme: dark shows the dark palette; screenshots kept for review."""
+    """Chromium with prefers-color-scheme: dark shows the dark palette (screenshots in tmp_path)."""
     import numpy as np
-    from PIL import Image
 
     html, _, _ = newsletter(ctx)
     page = tmp_path / "newsletter.html"
     page.write_text(html)
-    shots = Path(__file__).resolve().parent.parent / "outputs" / "test-screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     brightness = {}
     for scheme, flags in (("light", []), ("dark", ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"])):
-        shot = shots / f"newsletter-{scheme}.png"
-        subprocess.run(CHROMIUM + flags + [f"--user-data-dir={tmp_path / scheme}", "--window-size=700,1200",
-                                           f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
-        brightness[scheme] = np.asarray(Image.open(shot).convert("L")).mean()
+        shot = screenshot(page.as_uri(), tmp_path / f"newsletter-{scheme}.png", (700, 1200), *flags)
+        brightness[scheme] = np.asarray(shot.convert("L")).mean()
     assert brightness["light"] > 180 and brightness["dark"] < 90, brightness
 
 
