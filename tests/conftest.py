@@ -1,4 +1,5 @@
-"""Shared fixtures: a small throwaway project (real brand/, a few messages) in a temp folder."""
+"""Shared fixtures: a small throwaway project (real brand/, a few messages) in a temp folder, and one build of
+the repository's sample messages in a temp copy. No test reads or writes the repository's own outputs/."""
 from __future__ import annotations
 
 import shutil
@@ -111,3 +112,18 @@ def context(project: Project):
 @pytest.fixture
 def ctx(one_message: Project):
     return context(one_message)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """The repository's sample project (brand/, messages/, settings) copied to a temp folder and built once per
+    session with every renderer; returns the copy's root. For tests that only read what was built."""
+    from kit.build import build
+
+    root = tmp_path_factory.mktemp("sample") / "proj"
+    root.mkdir()
+    for folder in ("brand", "messages"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    build(load_settings(root), now=NOW, workers=2)
+    return root

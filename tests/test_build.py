@@ -1,12 +1,15 @@
 """The linear build: incremental by input hash, failures isolated, only outputs/ written."""
 import subprocess
 import sys
+import zipfile
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from kit.build import build
 from kit.render import Registry
 from kit.render.social import RENDERER as SOCIAL
-from tests.conftest import NOW, TEXT_MD
+from tests.conftest import MESSAGE_YAML, NOW, TALLINN, TEXT_MD
 
 
 def social_only() -> Registry:
@@ -127,3 +130,74 @@ def test_a_no_change_rebuild_decides_from_hashes_without_importing_weasyprint(pr
     second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert second.stdout.splitlines() == [second.stdout.splitlines()[0], "False False"], second.stdout + second.stderr
     assert second.stdout.startswith("Nothing changed")
+
+
+# ---- kit check after a build -------------------------------------------------------------------
+
+PREFLIGHTS: list[tuple[str, str]] = []  # (message, language) of every social pre-flight run in this process
+
+
+def _counted_check(message, lang, ctx):
+    PREFLIGHTS.append((message.id, lang))
+    return SOCIAL.check(message, lang, ctx)
+
+
+def test_check_preflights_only_what_changed_since_the_build(project):
+    """README, "How it works": after a build, `kit check` skips the pre-flight of messages whose jobs are current."""
+    from kit.check import check_project
+
+    counting = Registry()
+    counting.register(replace(SOCIAL, check=_counted_check))  # same plan, same job hashes as social_only()
+    # One language, two messages: at most two pre-flights, which check runs in this process, where they are counted.
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('languages = ["et", "en"]', 'languages = ["et"]'))
+    project.add("a")
+    project.add("b")
+    run(project)
+    PREFLIGHTS.clear()
+    assert [p for p in check_project(project.settings, counting) if p.severity == "error"] == []
+    assert PREFLIGHTS == []
+    et = project.root / "messages/b/et.md"
+    et.write_text(et.read_text().replace("Tule koosloome töötuppa!", "Tule töötuppa!"))
+    check_project(project.settings, counting)
+    assert PREFLIGHTS == [("b", "et")]
+
+
+# ---- expires -----------------------------------------------------------------------------------
+
+def site_contents(project) -> dict[str, bytes]:
+    """Every file of outputs/site, and every member of its bundles as `bundle.zip!member`."""
+    site = project.root / "outputs/site"
+    contents = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = path.relative_to(site).as_posix()
+        contents[rel] = path.read_bytes()
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as bundle:
+                contents.update({f"{rel}!{name}": bundle.read(name) for name in bundle.namelist()})
+    return contents
+
+
+def mentions(contents: dict[str, bytes], *needles: str) -> list[str]:
+    return sorted(rel for rel, data in contents.items()
+                  if any(n in rel or n.encode() in data for n in needles))
+
+
+def test_a_message_leaves_the_site_when_it_expires(project):
+    """`expires` (README, "Writing a message"): until that moment the message is on the site; from it on, its
+    files, pages, feed entries and bundle members are gone. The other messages stay."""
+    project.add("jaab")
+    expiring = MESSAGE_YAML.format(id="aegub") + "expires: 2026-12-01 00:00 Europe/Tallinn\n"
+    project.add("aegub", expiring, texts={"et": TEXT_MD.format(title="Aeguv teade", summary="S"),
+                                          "en": TEXT_MD.format(title="Expiring notice", summary="S")})
+    build(project.settings, now=NOW, registry=social_only())
+    before = site_contents(project)
+    needles = ("aegub", "Aeguv teade", "Expiring notice")
+    for kind in ("files/", "et/", "en/", "feeds/", "bundles/"):
+        assert any(rel.startswith(kind) for rel in mentions(before, *needles)), (kind, mentions(before, *needles))
+
+    build(project.settings, now=datetime(2026, 12, 1, 0, 0, tzinfo=TALLINN), registry=social_only())
+    after = site_contents(project)
+    assert mentions(after, *needles) == []
+    assert any(rel.startswith("files/social/jaab/") for rel in after)
+    assert "feeds/all.atom" in mentions(after, "message/jaab/")
