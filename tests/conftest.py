@@ -43,6 +43,35 @@ Sõnumi tekst.
 """
 
 
+# ---- the repository's outputs/ is the user's: a run that changes it fails -------------------------------
+
+_OUTPUTS = pytest.StashKey[dict]()
+
+
+def _outputs_state() -> dict[str, tuple[int, int]]:
+    out = REPO / "outputs"
+    return {p.relative_to(out).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_OUTPUTS] = _outputs_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before, after = session.config.stash.get(_OUTPUTS, None), _outputs_state()
+    if before is None or before == after:
+        return
+    changed = sorted(rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.ensure_newline()
+        reporter.write_line(f"FAILED: the tests changed the repository's outputs/ ({len(changed)} files, e.g. "
+                            f"{', '.join(changed[:5])}); tests must write to tmp_path only "
+                            "(or was `kit build` run in this folder meanwhile?)", red=True, bold=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 class Project:
     """A project folder with helpers to add and edit messages."""
 
