@@ -110,10 +110,9 @@ def landscape(size=(2400, 1600), sky="#8FB8D9", ground="#1E4C0E") -> Image.Image
     return image
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    root = tmp_path / "proj"
-    root.mkdir()
+def new_project(root: Path) -> Project:
+    """An empty project at `root` (created): the real brand/ and settings, in et and en."""
+    root.mkdir(parents=True)
     shutil.copytree(REPO / "brand", root / "brand")
     (root / "messages").mkdir()
     # Two languages keep the suite fast; the vro fallback has tests of its own.
@@ -121,6 +120,11 @@ def project(tmp_path: Path) -> Project:
     (root / "pyproject.toml").write_text(pyproject.replace('languages = ["et", "en", "vro"]', 'languages = ["et", "en"]'),
                                          encoding="utf-8")
     return Project(root)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return new_project(tmp_path / "proj")
 
 
 @pytest.fixture

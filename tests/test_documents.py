@@ -16,14 +16,14 @@ from kit.render.newsletter import newsletter_html, plan_issues
 from kit.render.newsletter import render as render_newsletter
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
-from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
 from tests.browser import screenshot
+from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context, new_project
 
 QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
 
 
-@pytest.fixture
-def ctx(project):
+def documents_context(project):
+    """Two messages (one with a quote, one an event) and a newsletter intro."""
     project.add("koosloome", texts={"et": QUOTE_MD.format(title="Tule koosloome töötuppa!", summary="Valime tegevused."),
                                     "en": QUOTE_MD.format(title="Join the workshop!", summary="We choose.")})
     event = MESSAGE_YAML.format(id="leelo").replace("date: 2026-11-02", "date: 2026-11-20") + (
@@ -31,6 +31,11 @@ def ctx(project):
     project.add("leelo", event)
     project.write("messages/_newsletter/2026-11.yaml", "et: Novembri sissejuhatus.\nen: The November intro.\n")
     return context(project)
+
+
+@pytest.fixture
+def ctx(project):
+    return documents_context(project)
 
 
 def newsletter(ctx, lang="et"):
@@ -150,12 +155,14 @@ def press(ctx, message_id="koosloome", lang="et", message=None):
     return {a.path.rsplit(".", 1)[1]: a.data for a in render_press(job, ctx)}
 
 
-@pytest.fixture
-def press_files(ctx, tmp_path):
-    files = press(ctx)
+@pytest.fixture(scope="module")
+def press_files(tmp_path_factory):
+    """One press release in every format, rendered once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("press")
+    files = press(documents_context(new_project(folder / "proj")))
     for suffix, data in files.items():
-        (tmp_path / f"press.{suffix}").write_bytes(data)
-    return files, tmp_path
+        (folder / f"press.{suffix}").write_bytes(data)
+    return files, folder
 
 
 def test_press_pdf_is_tagged_with_embedded_fonts(press_files):
