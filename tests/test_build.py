@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pikepdf
@@ -20,7 +22,7 @@ from kit.render import Registry, builtin_registry
 from kit.render.press import RENDERER as PRESS
 from kit.render.social import RENDERER as SOCIAL
 from kit.store import Store, read_journal
-from tests.conftest import NOW, REPO, TEXT_MD, context, landscape
+from tests.conftest import MESSAGE_YAML, NOW, REPO, TALLINN, TEXT_MD, context, landscape
 
 
 def social_only() -> Registry:
@@ -289,3 +291,74 @@ def test_a_second_build_in_the_same_process_renders_a_replaced_photo(project, tm
     assert result.returncode == 0, result.stderr
     stale = differing(social, fresh / "outputs/kit/social/a")
     assert not stale, f"the second in-process build differs from a fresh process in {stale}"
+
+
+# ---- kit check after a build -------------------------------------------------------------------
+
+PREFLIGHTS: list[tuple[str, str]] = []  # (message, language) of every social pre-flight run in this process
+
+
+def _counted_check(message, lang, ctx):
+    PREFLIGHTS.append((message.id, lang))
+    return SOCIAL.check(message, lang, ctx)
+
+
+def test_check_preflights_only_what_changed_since_the_build(project):
+    """README, "How it works": after a build, `kit check` skips the pre-flight of messages whose jobs are current."""
+    from kit.check import check_project
+
+    counting = Registry()
+    counting.register(replace(SOCIAL, check=_counted_check))  # same plan, same job hashes as social_only()
+    # One language, two messages: at most two pre-flights, which check runs in this process, where they are counted.
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('languages = ["et", "en"]', 'languages = ["et"]'))
+    project.add("a")
+    project.add("b")
+    run(project)
+    PREFLIGHTS.clear()
+    assert [p for p in check_project(project.settings, counting) if p.severity == "error"] == []
+    assert PREFLIGHTS == []
+    et = project.root / "messages/b/et.md"
+    et.write_text(et.read_text().replace("Tule koosloome töötuppa!", "Tule töötuppa!"))
+    check_project(project.settings, counting)
+    assert PREFLIGHTS == [("b", "et")]
+
+
+# ---- expires -----------------------------------------------------------------------------------
+
+def site_contents(project) -> dict[str, bytes]:
+    """Every file of outputs/site, and every member of its bundles as `bundle.zip!member`."""
+    site = project.root / "outputs/site"
+    contents = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = path.relative_to(site).as_posix()
+        contents[rel] = path.read_bytes()
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as bundle:
+                contents.update({f"{rel}!{name}": bundle.read(name) for name in bundle.namelist()})
+    return contents
+
+
+def mentions(contents: dict[str, bytes], *needles: str) -> list[str]:
+    return sorted(rel for rel, data in contents.items()
+                  if any(n in rel or n.encode() in data for n in needles))
+
+
+def test_a_message_leaves_the_site_when_it_expires(project):
+    """`expires` (README, "Writing a message"): until that moment the message is on the site; from it on, its
+    files, pages, feed entries and bundle members are gone. The other messages stay."""
+    project.add("jaab")
+    expiring = MESSAGE_YAML.format(id="aegub") + "expires: 2026-12-01 00:00 Europe/Tallinn\n"
+    project.add("aegub", expiring, texts={"et": TEXT_MD.format(title="Aeguv teade", summary="S"),
+                                          "en": TEXT_MD.format(title="Expiring notice", summary="S")})
+    build(project.settings, now=NOW, registry=social_only())
+    before = site_contents(project)
+    needles = ("aegub", "Aeguv teade", "Expiring notice")
+    for kind in ("files/", "et/", "en/", "feeds/", "bundles/"):
+        assert any(rel.startswith(kind) for rel in mentions(before, *needles)), (kind, mentions(before, *needles))
+
+    build(project.settings, now=datetime(2026, 12, 1, 0, 0, tzinfo=TALLINN), registry=social_only())
+    after = site_contents(project)
+    assert mentions(after, *needles) == []
+    assert any(rel.startswith("files/social/jaab/") for rel in after)
+    assert "feeds/all.atom" in mentions(after, "message/jaab/")

@@ -18,14 +18,14 @@ from kit.render.newsletter import render as render_newsletter
 from kit.render.press import check as check_press
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
-from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
-from tests.servers import CHROMIUM
+from tests.browser import screenshot
+from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context, new_project
 
 QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
 
 
-@pytest.fixture
-def ctx(project):
+def documents_context(project):
+    """Two messages (one with a quote, one an event) and a newsletter intro."""
     project.add("koosloome", texts={"et": QUOTE_MD.format(title="Tule koosloome töötuppa!", summary="Valime tegevused."),
                                     "en": QUOTE_MD.format(title="Join the workshop!", summary="We choose.")})
     event = MESSAGE_YAML.format(id="leelo").replace("date: 2026-11-02", "date: 2026-11-20") + (
@@ -33,6 +33,11 @@ def ctx(project):
     project.add("leelo", event)
     project.write("messages/_newsletter/2026-11.yaml", "et: Novembri sissejuhatus.\nen: The November intro.\n")
     return context(project)
+
+
+@pytest.fixture
+def ctx(project):
+    return documents_context(project)
 
 
 def newsletter(ctx, lang="et"):
@@ -123,21 +128,16 @@ def test_oversized_issue_is_a_check_error(ctx, monkeypatch):
 
 
 def test_dark_mode_in_a_real_browser(ctx, tmp_path):
-    """Chromium with prefers-color-scheme: dark shows the dark palette; screenshots kept for review."""
+    """Chromium with prefers-color-scheme: dark shows the dark palette (screenshots in tmp_path)."""
     import numpy as np
-    from PIL import Image
 
     html, _, _ = newsletter(ctx)
     page = tmp_path / "newsletter.html"
     page.write_text(html)
-    shots = Path(__file__).resolve().parent.parent / "outputs" / "test-screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     brightness = {}
     for scheme, flags in (("light", []), ("dark", ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"])):
-        shot = shots / f"newsletter-{scheme}.png"
-        subprocess.run(CHROMIUM + flags + [f"--user-data-dir={tmp_path / scheme}", "--window-size=700,1200",
-                                           f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
-        brightness[scheme] = np.asarray(Image.open(shot).convert("L")).mean()
+        shot = screenshot(page.as_uri(), tmp_path / f"newsletter-{scheme}.png", (700, 1200), *flags)
+        brightness[scheme] = np.asarray(shot.convert("L")).mean()
     assert brightness["light"] > 180 and brightness["dark"] < 90, brightness
 
 
@@ -157,12 +157,14 @@ def press(ctx, message_id="koosloome", lang="et", message=None):
     return {a.path.rsplit(".", 1)[1]: a.data for a in render_press(job, ctx)}
 
 
-@pytest.fixture
-def press_files(ctx, tmp_path):
-    files = press(ctx)
+@pytest.fixture(scope="module")
+def press_files(tmp_path_factory):
+    """One press release in every format, rendered once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("press")
+    files = press(documents_context(new_project(folder / "proj")))
     for suffix, data in files.items():
-        (tmp_path / f"press.{suffix}").write_bytes(data)
-    return files, tmp_path
+        (folder / f"press.{suffix}").write_bytes(data)
+    return files, folder
 
 
 def test_press_pdf_is_tagged_with_embedded_fonts(press_files):
@@ -268,11 +270,17 @@ def test_estonian_ordinals_are_not_turned_into_lists():
 
 def test_embargoed_newsletters_and_press_texts_stay_off_the_site(tmp_path):
     from kit.build import build
+    from kit.render import Registry
+    from kit.render.newsletter import RENDERER as NEWSLETTER
+    from kit.render.press import RENDERER as PRESS
     from tests.test_site import add_standard_messages, make_project, site_files
 
     project = make_project(tmp_path / "p", languages='["et"]')
     add_standard_messages(project)
-    build(project.settings, now=NOW)
+    documents = Registry()  # the two renderers under test: social cards and posters would only cost time
+    for renderer in (PRESS, NEWSLETTER):
+        documents.register(renderer)
+    build(project.settings, now=NOW, registry=documents)
     built = {p.relative_to(project.root / "outputs/kit").as_posix() for p in (project.root / "outputs/kit").rglob("*")}
     assert "press/salajane-embargo/et/press-salajane-embargo-et.pdf" in built  # built for review
     assert "newsletters/2027-01/et/newsletter-2027-01-et.html" in built

@@ -16,7 +16,7 @@ from kit.platforms import rules
 from kit.render.canvas import fitted_photo, focus_in_frame, relative_luminance, worst_contrast
 from kit.render.social import _blocks, arrange, backdrop, card, check, layouts, plan, render
 from kit.textfit import font
-from tests.conftest import MESSAGE_YAML, REPO, TEXT_MD, context, landscape
+from tests.conftest import MESSAGE_YAML, TEXT_MD, context, landscape
 
 REFERENCE = Path(__file__).parent / "reference"
 
@@ -308,21 +308,34 @@ def test_posts_json_holds_what_a_scheduler_needs(ctx):
 
 # ---- reference images --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["instagram-portrait", "story", "link-preview"])
-def test_reference_images(ctx, name, tmp_path):
-    """Compare with a stored rendering (downscaled); on a difference, write actual and expected PNGs.
-    After an intended change of the look: KIT_UPDATE_REFERENCE=1 make test."""
-    actual = card(ctx.messages["koosloome"], "et", rules().formats[name], ctx.brand)
-    actual = actual.resize((actual.width // 4, actual.height // 4), Image.Resampling.BOX)
-    expected_path = REFERENCE / f"social-{name}.png"
-    if os.environ.get("KIT_UPDATE_REFERENCE") or not expected_path.exists():
+def compare_with_reference(actual: Image.Image, name: str, scratch: Path) -> None:
+    """Fail unless `actual` matches tests/reference/<name>.png; a missing reference fails too.
+
+    After an intended change of the look, KIT_REGENERATE_REFERENCES=1 writes the references anew (the tests
+    that did so are reported as skipped); look at them before committing them."""
+    expected_path = REFERENCE / f"{name}.png"
+    if os.environ.get("KIT_REGENERATE_REFERENCES") == "1":
         actual.save(expected_path)
-        pytest.skip("reference image written") if not os.environ.get("KIT_UPDATE_REFERENCE") else None
+        pytest.skip(f"reference regenerated: {expected_path}")
+    actual_path = scratch / f"{name}-actual.png"
+    actual.save(actual_path)
+    if not expected_path.exists():
+        pytest.fail(f"reference {expected_path} is missing (this rendering: {actual_path}); "
+                    f"to write it on purpose: KIT_REGENERATE_REFERENCES=1 make test")
     expected = Image.open(expected_path).convert("RGB")
+    assert expected.size == actual.size, f"{name}: {actual.size} rendered, {expected.size} in {expected_path}"
     difference = np.abs(np.asarray(actual, dtype=int) - np.asarray(expected, dtype=int)).mean()
     if difference > 2.0:
-        out = REPO / "outputs" / "test-failures"
-        out.mkdir(parents=True, exist_ok=True)
-        actual.save(out / f"social-{name}-actual.png")
-        expected.save(out / f"social-{name}-expected.png")
-        pytest.fail(f"{name} differs from the reference by {difference:.2f} on average; see {out}")
+        diff_path = scratch / f"{name}-diff.png"
+        Image.fromarray(np.clip(np.abs(np.asarray(actual, dtype=int) - np.asarray(expected, dtype=int)) * 4, 0, 255)
+                        .astype(np.uint8)).save(diff_path)
+        pytest.fail(f"{name} differs from {expected_path} by {difference:.2f} on average; "
+                    f"actual: {actual_path}, difference (x4): {diff_path}")
+
+
+@pytest.mark.parametrize("name", ["instagram-portrait", "story", "link-preview"])
+def test_reference_images(ctx, name, tmp_path):
+    """Compare with a stored rendering, downscaled (see compare_with_reference)."""
+    actual = card(ctx.messages["koosloome"], "et", rules().formats[name], ctx.brand)
+    actual = actual.resize((actual.width // 4, actual.height // 4), Image.Resampling.BOX).convert("RGB")
+    compare_with_reference(actual, f"social-{name}", tmp_path)
