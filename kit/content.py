@@ -219,6 +219,10 @@ def _safe_path(c: Checker, keys: tuple, folder: Path, rel: str, settings: Settin
     return path.resolve()
 
 
+ORIENTATION_TAG = 0x0112  # EXIF: how a camera says the photo is to be turned
+ROTATED = {5, 6, 7, 8}  # orientations that swap width and height
+
+
 def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
     """Decode the whole image once, so that a file cut short or damaged is caught here and not in every job;
     refuse what is not an image, too large to decode safely, or in a form a renderer cannot use."""
@@ -235,6 +239,7 @@ def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
         return None
     with image:
         size, fmt, mode = image.size, image.format, image.mode
+        orientation = image.getexif().get(ORIENTATION_TAG, 1)
         if fmt not in IMAGE_FORMATS:
             c.problem(keys, f"'{rel}' is {fmt}; use JPEG, PNG or WebP")
             return None
@@ -250,7 +255,7 @@ def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
     if problem:
         c.problem(keys, f"'{rel}' is damaged or incomplete ({problem}); copy or export the image again")
         return None
-    return size
+    return (size[1], size[0]) if orientation in ROTATED else size  # as the photo is seen, upright
 
 
 def _decode_problem(image: Image.Image) -> str:

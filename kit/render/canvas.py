@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from kit.errors import RenderError
 from kit.filecache import by_file_version
@@ -45,9 +45,18 @@ def scale_box(fractions, area: Box) -> Box:
 
 @by_file_version(maxsize=2)
 def decoded(path: Path) -> Image.Image:
-    """A photo decoded once per worker (and again if the file changes): every format crops from the same pixels."""
+    """A photo decoded once per worker (and again if the file changes): every format crops from the same pixels.
+    Turned upright as the camera's orientation tag says (as WeasyPrint does on posters and every viewer does, so
+    the focus point means the same everywhere); transparent parts are laid on white, not on whatever colour the
+    file stores under them."""
     with Image.open(path) as source:
-        return source.convert("RGB")
+        upright = ImageOps.exif_transpose(source)
+        if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+            rgba = upright.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, "white")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            return flat
+        return upright.convert("RGB")
 
 
 def photo_crop(photo_size: tuple[int, int], size: tuple[int, int], focus: tuple[float, float],
