@@ -84,7 +84,7 @@ class Column:
     body: Markup
     cta: str
     alt: str
-    captions: tuple[tuple[str, str], ...]  # (platform file, caption text)
+    captions: tuple[tuple[str, str], ...]  # (the formats, their caption text)
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,29 @@ class MessageView:
         return sum(n.severity == "warning" for n in self.notices)
 
 
+@dataclass(frozen=True)
+class Issue:
+    """A newsletter issue: made of several messages, sent only when all of them are public."""
+
+    name: str  # the period, e.g. 2026-11
+    members: tuple[Message, ...]
+    files: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (lang, ((type, href), ...))
+    notices: tuple[Notice, ...]
+    public: bool
+
+    @property
+    def anchor(self) -> str:
+        return f"uudiskiri-{self.name}"
+
+    @property
+    def errors(self) -> int:
+        return sum(n.severity == "error" for n in self.notices)
+
+    @property
+    def warnings(self) -> int:
+        return sum(n.severity == "warning" for n in self.notices)
+
+
 @dataclass
 class Group:
     anchor: str
@@ -147,13 +170,16 @@ def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: li
     shown = [g for g in groups.values() if g.views or g.anchor != "aegunud"]  # "expired" only when it happens
     issues = _issues(ctx, jobs, store)
     views = [v for g in shown for v in g.views]
-    notices = [n for v in views for n in v.notices] + [n for i in issues for n in i["notices"]]
+    notices = [n for v in views for n in v.notices] + [n for i in issues for n in i.notices]
     summary = {"warnings": sum(n.severity == "warning" for n in notices),
                "errors": sum(n.severity == "error" for n in notices)}
-    return kit_env().get_template("review.html").render(
+    html = kit_env().get_template("review.html").render(
         groups=shown, issues=issues, summary=summary, now=ctx.now, total=len(jobs), messages=len(views),
         lang_names=LANG_NAMES,
         problem_views=[v for v in views if v.notices])
+    # The template's indentation is for its reader; a sheet with hundreds of thumbnails need not carry it.
+    # Only blanks before a tag go: text (captions keep their line breaks) is escaped and never starts with "<".
+    return re.sub(r"\n[ \t]+<", "\n<", html)
 
 
 def status_group(message: Message, now: datetime) -> str:
@@ -205,17 +231,19 @@ def _shown(path: Path, root: Path) -> str:
 
 def _column(message: Message, lang: str, jobs: list[Job], store: Store) -> Column:
     text = message.text(lang)
-    captions = []
+    captions: dict[str, list[str]] = {}  # caption text -> the formats it goes with (most share one text)
     for job in jobs:
         if job.kind == "social" and job.lang == lang:
             for path in job.outputs:
                 file = store.kit_dir / path
                 if path.endswith(".txt") and file.is_file():
-                    captions.append((SOCIAL_NAMES.get(job.variant, job.variant), file.read_text(encoding="utf-8")))
+                    captions.setdefault(file.read_text(encoding="utf-8"), []).append(
+                        SOCIAL_NAMES.get(job.variant, job.variant))
     return Column(listing=lang, lang=text.lang, title=text.title, summary=inline_html(text.summary),
                   points=tuple(inline_html(p) for p in text.points), quote=text.quote.text if text.quote else "",
                   quote_by=text.quote.by if text.quote else "", body=markdown_html(text.body_md), cta=text.cta_text,
-                  alt=alt_text(message, lang), captions=tuple(captions))
+                  alt=alt_text(message, lang),
+                  captions=tuple((" · ".join(names), caption) for caption, names in captions.items()))
 
 
 def _outputs(ctx: RenderContext, message: Message, lang: str, jobs: list[Job], store: Store) -> OutputSet:
@@ -337,16 +365,23 @@ def _job_notice(text: str, where: str, severity: str) -> Notice:
 
 # ---- newsletters ------------------------------------------------------------------------------------
 
-def _issues(ctx: RenderContext, jobs: list[Job], store: Store) -> list[dict]:
-    issues = []
+def _issues(ctx: RenderContext, jobs: list[Job], store: Store) -> list[Issue]:
+    """Newsletter issues, newest first (the next one to send is what the team checks), each in every language."""
+    by_issue: dict[str, list[Job]] = defaultdict(list)
     for job in (j for j in jobs if j.members):
-        entry = store.manifest.get(job.key, {})
-        where = f"Uudiskiri {job.params.get('issue', job.variant)} · {_lang_name(job.lang)}"
-        notices = [_job_notice(w, where, "warning") for w in entry.get("warnings", [])]
-        if entry.get("error"):
-            notices.append(_job_notice(entry["error"], where, "error"))
-        files = tuple((FILE_TYPES.get(Path(p).suffix, p), _href(p)) for p in job.outputs if (store.kit_dir / p).is_file())
-        issues.append({"job": job, "name": where, "files": files, "notices": notices,
-                       "members": [ctx.messages[m] for m in job.members if m in ctx.messages],
-                       "public": all(ctx.messages[m].is_public(ctx.now) for m in job.members if m in ctx.messages)})
+        by_issue[job.params.get("issue", job.variant)].append(job)
+    issues = []
+    for name, issue_jobs in sorted(by_issue.items(), reverse=True):
+        members = tuple(ctx.messages[m] for m in issue_jobs[0].members if m in ctx.messages)
+        files, notices = [], []
+        for job in issue_jobs:
+            entry = store.manifest.get(job.key, {})
+            where = f"uudiskiri {name} · {_lang_name(job.lang)}"
+            notices += [_job_notice(w, where, "warning") for w in entry.get("warnings", [])]
+            if entry.get("error"):
+                notices.append(_job_notice(entry["error"], where, "error"))
+            files.append((job.lang, tuple((FILE_TYPES.get(Path(p).suffix, p), _href(p)) for p in job.outputs
+                                          if (store.kit_dir / p).is_file())))
+        issues.append(Issue(name=name, members=members, files=tuple(files), notices=tuple(notices),
+                            public=all(m.is_public(ctx.now) for m in members)))
     return issues
