@@ -59,8 +59,8 @@ PROOF = Renderer(name="proof", plan=plan_proof, render=render_proof)
 
 @pytest.fixture(scope="module")
 def sheet(tmp_path_factory):
-    """Three languages; a public message with no Võro text, an embargoed one in Estonian only, a draft in all three;
-    one output of the draft fails in every language."""
+    """Three languages; a public message with no Võro text, an embargoed, an expired and a withdrawn one in
+    Estonian only, a draft in all three; one output of the draft fails in every language."""
     project = make_project(tmp_path_factory.mktemp("review") / "proj", languages='["et", "en", "vro"]')
     project.add("avalik", texts={"et": PUBLIC_ET, "en": TEXT_MD.format(title="Public message", summary="Summary.")})
     embargoed = MESSAGE_YAML.format(id="salajane-embargo") + "embargo: 2027-01-12 10:00 Europe/Tallinn\n"
@@ -68,6 +68,11 @@ def sheet(tmp_path_factory):
     draft = MESSAGE_YAML.format(id="mustand-sonum").replace("status: approved", "status: draft")
     project.add("mustand-sonum", draft, texts={"et": TEXT_MD.format(title="Mustandi pealkiri", summary="S"),
                                                "en": TEXT_MD.format(title="Draft title", summary="S"), "vro": DRAFT_VRO})
+    expired = MESSAGE_YAML.format(id="aegunud-sonum").replace("2026-11-02", "2026-10-05") \
+        + "expires: 2026-11-20 00:00 Europe/Tallinn\n"
+    project.add("aegunud-sonum", expired, texts={"et": TEXT_MD.format(title="Aegunud uudis", summary="S")})
+    withdrawn = MESSAGE_YAML.format(id="tagasi-sonum").replace("status: approved", "status: withdrawn")
+    project.add("tagasi-sonum", withdrawn, texts={"et": TEXT_MD.format(title="Tagasi võetud uudis", summary="S")})
     registry = Registry()
     registry.register(SOCIAL)
     registry.register(PROOF)
@@ -89,9 +94,11 @@ def article(page, message_id: str):
 def test_sections_come_in_the_order_the_team_works(sheet):
     _, page = sheet
     groups = page.xpath("//main/section[contains(@class, 'group')]")
-    assert [g.get("id") for g in groups] == ["ootel", "embargo", "avalik", "tagasi-voetud"]
+    assert [g.get("id") for g in groups] == ["ootel", "embargo", "avalik", "aegunud", "tagasi-voetud"]
     assert [[a.get("id") for a in g.xpath("article")] for g in groups] == \
-        [["m-mustand-sonum"], ["m-salajane-embargo"], ["m-avalik"], []]
+        [["m-mustand-sonum"], ["m-salajane-embargo"], ["m-avalik"], ["m-aegunud-sonum"], ["m-tagasi-sonum"]]
+    assert not article(page, "tagasi-sonum").xpath(".//img")  # a withdrawn message builds nothing
+    assert text(article(page, "tagasi-sonum").xpath(".//strong[@class='title']")[0]) == "Tagasi võetud uudis"
     toc = page.xpath("//nav[@aria-labelledby='sisukord']//a/@href")
     assert toc.index("#ootel") < toc.index("#m-mustand-sonum") < toc.index("#embargo") < toc.index("#avalik")
 
@@ -99,12 +106,13 @@ def test_sections_come_in_the_order_the_team_works(sheet):
 def test_the_summary_counts_and_jumps(sheet):
     _, page = sheet
     summary = [text(li) for li in page.xpath("//section[@aria-labelledby='kokkuvote']//li")]
-    assert summary[:4] == ["1 ootab kinnitamist", "1 embargo all", "1 avalik", "0 tagasi võetud"]
-    assert summary[5] == "3 ebaõnnestunud tööd"
-    # No Võro text (public, embargoed), no English text (embargoed), the public message's 3 dpi warnings; newsletters
-    # may add label fallbacks (warned once per process, so their number depends on which worker rendered what).
+    assert summary[:5] == ["1 ootab kinnitamist", "1 embargo all", "1 avalik", "1 aegunud", "1 tagasi võetud"]
+    assert summary[6] == "3 ebaõnnestunud tööd"
+    # No Võro text (public, embargoed, expired, withdrawn), no English text (the last three), the public message's
+    # 3 dpi warnings; newsletters may add label fallbacks (warned once per process, so their number depends on
+    # which worker rendered what).
     warnings = len(page.xpath("//ul[@class='notices']/li[@class='warning']"))
-    assert warnings >= 6 and summary[4] == f"{warnings} hoiatust"
+    assert warnings >= 4 + 3 + 3 and summary[5] == f"{warnings} hoiatust"
     for href in page.xpath("//a[starts-with(@href, '#')]/@href"):
         assert page.get_element_by_id(href[1:]) is not None, href
 
@@ -112,7 +120,8 @@ def test_the_summary_counts_and_jumps(sheet):
 def test_newsletters_come_newest_first_and_say_whether_they_go_out(sheet):
     _, page = sheet
     issues = page.xpath("//section[@id='uudiskirjad']/article")
-    assert [a.get("id") for a in issues] == ["uudiskiri-2027-01", "uudiskiri-2026-11"]
+    assert [a.get("id") for a in issues] == ["uudiskiri-2027-01", "uudiskiri-2026-11", "uudiskiri-2026-10"]
+    assert "ei avaldata veel" in text(issues[2])  # its only message has expired
     assert "ei avaldata veel" in text(issues[0]) and "Embargeeritud uudis" in text(issues[0])
     assert "avaldatakse" in text(issues[1]) and "Avalik sõnum Haanjas" in text(issues[1])
     assert "Mustandi pealkiri" not in text(issues[1])
@@ -182,6 +191,8 @@ def test_thumbnails_are_small_lazy_and_open_the_built_file(sheet):
         assert target.is_file(), img.get("src")
         shown.add(target.relative_to(kit.resolve()).as_posix())
     assert shown == built  # every built image, and only those (the draft's failed proof image has none)
+    english = page.xpath("//article[@id='m-avalik']/details[2]//img")
+    assert english and all(img.get("lang") == "en" for img in english)  # the alt text's language
     alts = {img.get("alt") for img in article(page, "avalik").xpath(".//img")}
     assert "Avalik sõnum Haanjas. Roheline maastik." in alts and "Esimene punkt" in alts  # carousel slide 2
     for href in page.xpath("//a/@href"):
