@@ -221,7 +221,7 @@ def test_the_sheet_stays_light(sheet):
     assert len(tiles) >= 50
     tile_bytes = sum(len(lxml.html.tostring(li, encoding="unicode")) for li in tiles)
     assert tile_bytes / len(tiles) < 350, f"{tile_bytes / len(tiles):.0f} bytes a thumbnail"
-    assert len(html.encode()) < 75_000  # 57 kB with the texts of three messages in three languages
+    assert len(html.encode()) < 100_000  # 75 kB: five messages, three languages, 129 thumbnails
     for message in page.xpath("//article[contains(@class, 'message')][.//ul[@class='thumbs']]"):
         outputs = message.xpath("details[@class='outputs']")
         assert [d.get("open") is not None for d in outputs] == [True] + [False] * (len(outputs) - 1)
