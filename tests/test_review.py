@@ -225,3 +225,26 @@ def test_the_sheet_stays_light(sheet):
     for message in page.xpath("//article[contains(@class, 'message')][.//ul[@class='thumbs']]"):
         outputs = message.xpath("details[@class='outputs']")
         assert [d.get("open") is not None for d in outputs] == [True] + [False] * (len(outputs) - 1)
+
+
+def render_picky(job: Job, ctx: RenderContext) -> list[Artifact]:
+    """Renders a card image unless the title asks it to fail."""
+    if "VIGA" in ctx.messages[job.message_id].text(job.lang).title:
+        raise RenderError(f"{job.key}: the title does not fit the card at 40 px")
+    buffer = BytesIO()
+    Image.new("RGB", (300, 200), "#E3A72F").save(buffer, "PNG")
+    return [Artifact(job.outputs[0], buffer.getvalue())]
+
+
+def test_an_image_kept_from_a_failed_rebuild_is_marked_old(tmp_path):
+    project = make_project(tmp_path / "proj", languages='["et"]')
+    folder = project.add("koosloome")
+    registry = Registry()
+    registry.register(Renderer(name="picky", plan=plan_proof, render=render_picky))
+    assert not build(project.settings, now=NOW, registry=registry).failed
+    (folder / "et.md").write_text((folder / "et.md").read_text().replace("title: ", "title: VIGA "))
+    assert len(build(project.settings, now=NOW, registry=registry).failed) == 1
+    page = lxml.html.fromstring((project.root / "outputs/review/index.html").read_bytes())
+    tile = page.xpath("//ul[@class='thumbs']/li")
+    assert len(tile) == 1 and "eelmine versioon: uuendamine ebaõnnestus" in text(tile[0])
+    assert text(page.xpath("//ul[@class='notices']/li[@class='error']")[0]).startswith("Viga (picky · eesti): Tekst ei mahu")

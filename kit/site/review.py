@@ -26,6 +26,7 @@ from kit.store import Store
 from kit.templating import kit_env
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+KIND_ORDER = ("social", "poster", "press")  # cards first: they go out first
 THUMB_BOX = 160  # CSS px: the longer side of a thumbnail
 LANG_NAMES = {"et": "eesti", "en": "inglise", "vro": "võro"}  # „eesti keeles“, „inglise tekst“
 LANG_ADJECTIVES = {"et": "eestikeelne", "en": "ingliskeelne", "vro": "võrukeelne"}
@@ -248,20 +249,20 @@ def _column(message: Message, lang: str, jobs: list[Job], store: Store) -> Colum
 
 def _outputs(ctx: RenderContext, message: Message, lang: str, jobs: list[Job], store: Store) -> OutputSet:
     thumbs, documents = [], []
-    for job in sorted(jobs, key=lambda j: ("social", "poster", "press").index(j.kind) if j.kind in
-                      ("social", "poster", "press") else 9):
+    for job in sorted(jobs, key=lambda j: KIND_ORDER.index(j.kind) if j.kind in KIND_ORDER else len(KIND_ORDER)):
         existing = [p for p in job.outputs if (store.kit_dir / p).is_file()]  # a failed new job has no files
         images = [p for p in existing if p.endswith(IMAGE_SUFFIXES)]
-        others = [p for p in existing if not p.endswith(IMAGE_SUFFIXES)]
+        links = tuple((FILE_TYPES.get(Path(p).suffix, Path(p).suffix), _href(p))
+                      for p in existing if not p.endswith(IMAGE_SUFFIXES))  # a poster's PDF, a card's caption
+        # A failed job keeps the files of its last success: say so, or the team approves an old image.
+        stale = " (eelmine versioon: uuendamine ebaõnnestus)" if store.manifest.get(job.key, {}).get("error") else ""
         for number, path in enumerate(images, start=1):
-            size = _thumb_size(store.kit_dir / path)
-            also = tuple((FILE_TYPES.get(Path(p).suffix, p), _href(p)) for p in others)  # a poster's PDF, a card's caption
-            thumbs.append(Thumb(href=_href(path), alt=_image_alt(message, lang, job, number), also=also,
-                                lang=message.text(lang).lang,
-                                label=_image_label(ctx, job, number, len(images)), width=size[0], height=size[1]))
-        if others and not images:
-            documents.append((_output_name(ctx, job), tuple((FILE_TYPES.get(Path(p).suffix, Path(p).suffix), _href(p))
-                                                             for p in others)))
+            width, height = _thumb_size(store.kit_dir / path)
+            thumbs.append(Thumb(href=_href(path), alt=_image_alt(message, lang, job, number), width=width,
+                                height=height, lang=message.text(lang).lang, also=links,
+                                label=_image_label(ctx, job, number, len(images)) + stale))
+        if links and not images:
+            documents.append((_output_name(ctx, job) + stale, links))
     return OutputSet(lang=lang, thumbs=tuple(thumbs), documents=tuple(documents))
 
 
