@@ -42,10 +42,10 @@ FIELDS = (("title", "Pealkiri"), ("summary", "Kokkuvõte"), ("points", "Punktid"
           ("body", "Tekst"), ("cta", "Üleskutse (CTA)"), ("alt", "Pildi alt-tekst"), ("captions", "Postituste tekstid"))
 # Status groups in the order the team works through them: (anchor, heading, what it means).
 GROUPS = (
-    ("ootel", "Ootab kinnitamist", "Mustandid: ei lähe kuhugi enne, kui failis message.yaml on status: approved."),
-    ("embargo", "Embargo all", "Kinnitatud, kuid avalikustatakse alles embargo lõppedes."),
-    ("avalik", "Avalik", "Kinnitatud ja veebis: failid, voogud ja paketid on partneritele kättesaadavad."),
-    ("aegunud", "Aegunud", "Kinnitatud, kuid aegumisaeg (expires) on möödas: veebist eemaldatud."),
+    ("ootel", "Ootab kinnitamist", "Mustandid: ei avaldata enne, kui failis message.yaml on status: approved."),
+    ("embargo", "Embargo all", "Kinnitatud; saidile, voogudesse ja uudiskirja lähevad alles embargo lõppedes."),
+    ("avalik", "Avalik", "Kinnitatud: allalaadimissaidil, voogudes ja pakettides; make publish saadab need välja."),
+    ("aegunud", "Aegunud", "Kinnitatud, kuid aegumisaeg (expires) on möödas: saidilt eemaldatud."),
     ("tagasi-voetud", "Tagasi võetud", "Failid on eemaldatud; voogudes on teade sõnumi tagasivõtmisest."),
 )
 
