@@ -239,7 +239,6 @@ def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
         return None
     with image:
         size, fmt, mode = image.size, image.format, image.mode
-        orientation = image.getexif().get(ORIENTATION_TAG, 1)
         if fmt not in IMAGE_FORMATS:
             c.problem(keys, f"'{rel}' is {fmt}; use JPEG, PNG or WebP")
             return None
@@ -252,6 +251,7 @@ def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
                             "cannot use; save it as an 8-bit RGB JPEG or PNG")
             return None
         problem = _decode_problem(image)
+        orientation = 1 if problem else image.getexif().get(ORIENTATION_TAG, 1)  # read once decoding is known sound
     if problem:
         c.problem(keys, f"'{rel}' is damaged or incomplete ({problem}); copy or export the image again")
         return None
