@@ -60,7 +60,20 @@ def hashtags_for(message: Message, lang: str, channel: Channel, brand: Brand) ->
 def alt_text(message: Message, lang: str) -> str:
     """The image shows the title in large type over the photo: alt text says both."""
     text = message.text(lang)
-    return f"{text.title}. {text.image_alt}".strip() if text.image_alt else text.title
+    return join_sentences(text.title, text.image_alt)
+
+
+def join_sentences(*parts: str) -> str:
+    """Sentences joined with one space, a full stop added only where a part has no closing mark of its own:
+    „Tule koosloome töötuppa! Joonistatud …“, never „töötuppa!. Joonistatud“."""
+    sentences = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if sentences and not sentences[-1].rstrip("»“”’\"')").endswith((".", "!", "?", "…", ":")):
+            sentences[-1] += "."
+        sentences.append(part)
+    return " ".join(sentences)
 
 
 def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand) -> tuple[Caption, list[str]]:

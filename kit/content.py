@@ -16,6 +16,7 @@ from PIL import Image
 
 from kit.config import Settings
 from kit.errors import Problem
+from kit.i18n import label_problems
 from kit.model import FALLBACK, Brand, Event, HeroImage, Message, Quote, Translation
 from kit.schema import Checker, check_controls, load_yaml, read_text
 from kit.yamlread import YamlProblem, parse, split_front_matter
@@ -57,6 +58,7 @@ def load_content(settings: Settings, brand: Brand) -> Content:
         ids.append((_declared_id(folder), folder))
     problems.extend(_duplicate_ids(ids, settings))
     intros = load_intros(settings, problems)
+    problems.extend(label_problems(settings.languages))
     return Content(tuple(messages), tuple(sorted(problems)), intros)
 
 

@@ -81,7 +81,7 @@ def _slide_alts(message, lang: str) -> dict[str, str]:
     alts = {"carousel-01": cover}
     for number, point in enumerate(text.points, start=2):
         alts[f"carousel-{number:02d}"] = point
-    alts[f"carousel-{len(text.points) + 2:02d}"] = text.cta_text or label("read_more", lang)
+    alts[f"carousel-{len(text.points) + 2:02d}"] = text.cta_text or label("read_more", text.lang)
     return {"*": cover, **alts}
 
 
