@@ -127,6 +127,19 @@ def event_details(message, lang: str, municipality: str, zone: bool = False) -> 
             "address": event.address, "url": event.url}
 
 
+def join_sentences(*parts: str) -> str:
+    """Sentences joined with one space, a full stop added only where a part has no closing mark of its own:
+    „Tule koosloome töötuppa! Joonistatud …“, never „töötuppa!. Joonistatud“."""
+    sentences = []
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if sentences and not sentences[-1].rstrip("»“”’\"')").endswith((".", "!", "?", "…", ":")):
+            sentences[-1] += "."
+        sentences.append(part)
+    return " ".join(sentences)
+
+
 def format_number(value: float, lang: str) -> str:
     """770 000 and 3,5 in et (no-break space, decimal comma); 770,000 in en."""
     if lang == "vro":

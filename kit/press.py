@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kit.i18n import format_date, format_date_genitive, format_event_when, format_time, label, zone_name
+from kit.i18n import (format_date, format_date_genitive, format_event_when, format_time, join_sentences, label,
+                      zone_name)
 from kit.model import Brand, Message
 
 
@@ -36,7 +37,7 @@ class PressRelease:
         Roles: letterhead, release, title, subhead, lead, body, quote, fact, heading, bullet, call, partner,
         contact, images, end."""
         quotes = [f"„{text}“ – {by}" if self.lang != "en" else f"“{text}” – {by}" for text, by in self.quotes]
-        images = [f"{label('images', self.lang)}: " + "; ".join(f"{d} ({label('photo', self.lang)}: {c}) {u}"
+        images = [f"{label('images', self.lang)}: " + " ".join(join_sentences(d, f"{label('photo', self.lang)}: {c}", u)
                                                                for d, c, u in self.images)] if self.images else []
         call_text, call_url = self.call
         return [*(("letterhead", line) for line in self.letterhead), ("release", self.release_line),
@@ -137,8 +138,18 @@ def partner_sentence(message: Message, lang: str, brand: Brand) -> str:
     if not message.tartu2024:
         return ""
     cobrand = next(iter(brand.cobrands.values()))
-    sentence = cobrand.sentence.get(message.text(lang).lang) or cobrand.sentence["et"]
-    return sentence.format(project=message.text(lang).project)
+    text = message.text(lang)
+    sentence_lang = text.lang if text.lang in cobrand.sentence else "et"
+    return cobrand.sentence[sentence_lang].format(project=as_name(text.project, sentence_lang))
+
+
+def as_name(name: str, lang: str) -> str:
+    """A project's name set as a name, in the language's quotes: „Loov Võru maakond“, “Creative Võru County”.
+    A name already in quotes stays as written."""
+    name = name.strip()
+    if not name or name[0] in "„“”\"'«‘":
+        return name
+    return f"“{name}”" if lang == "en" else f"„{name}“"
 
 
 def _boilerplate(org: dict, lang: str) -> str:
@@ -151,9 +162,10 @@ def _role(org: dict, lang: str) -> str:
 
 
 def _images(message: Message, lang: str, site_url: str) -> tuple[tuple[str, str, str], ...]:
+    """The press photo (full resolution, no text on it) with its description and credit."""
     if message.image is None:
         return ()
+    from kit.render.press import photo_path
+
     text = message.text(lang)
-    base = f"{site_url}files/social/{message.id}/{lang}"
-    return ((text.image_alt, message.image.credit, f"{base}/link-preview.jpg"),
-            (text.image_alt, message.image.credit, f"{base}/instagram-portrait.jpg"))
+    return ((text.image_alt or text.title, message.image.credit, f"{site_url}files/{photo_path(message.id, lang)}"),)

@@ -152,8 +152,9 @@ def press(ctx, message_id="koosloome", lang="et", message=None):
     if message is not None:
         ctx = replace(ctx, messages={**ctx.messages, message.id: message})
     base = f"press/{message_id}/{lang}/press-{message_id}-{lang}"
-    job = Job("press", message_id, lang, "press", tuple(base + s for s in (".html", ".pdf", ".txt", ".docx")))
-    return {a.path.rsplit(".", 1)[1]: a.data for a in render_press(job, ctx)}
+    photo = (f"press/{message_id}/{lang}/photo-{message_id}-{lang}.jpg", f"press/{message_id}/{lang}/photo-{message_id}-{lang}-web.jpg") if ctx.messages[message_id].image else ()
+    job = Job("press", message_id, lang, "press", tuple(base + s for s in (".html", ".pdf", ".txt", ".docx")) + photo)
+    return {("web.jpg" if a.path.endswith("-web.jpg") else a.path.rsplit(".", 1)[1]): a.data for a in render_press(job, ctx)}
 
 
 @pytest.fixture

@@ -16,11 +16,38 @@ from kit.sanitize import markdown_html
 from kit.templating import brand_env
 
 FORMATS = (".html", ".pdf", ".txt", ".docx")
+WEB_WIDTH = 1200
 
 
 def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
     base = f"press/{message.id}/{lang}/press-{message.id}-{lang}"
-    return [JobSpec(variant="press", outputs=tuple(base + suffix for suffix in FORMATS))]
+    photo = (photo_path(message.id, lang), web_photo_path(message.id, lang)) if message.image else ()
+    return [JobSpec(variant="press", outputs=tuple(base + suffix for suffix in FORMATS) + photo)]
+
+
+def photo_path(message_id: str, lang: str) -> str:
+    """The press photo: the message's own picture at its full resolution, without text burned in."""
+    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}.jpg"
+
+
+def web_photo_path(message_id: str, lang: str) -> str:
+    """The same photo 1200 px wide, for newsletters and the message's page (light enough for e-mail)."""
+    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}-web.jpg"
+
+
+def press_photo(message: Message, width: int | None = None) -> bytes:
+    """Print resolution (the original pixels, never enlarged), sRGB, no EXIF (no camera, place or author data)."""
+    from PIL import Image, ImageOps
+
+    from kit.render.canvas import srgb_profile
+
+    with Image.open(message.image.path) as source:
+        image = ImageOps.exif_transpose(source).convert("RGB")
+    if width and image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92, optimize=True, icc_profile=srgb_profile(), dpi=(300, 300))
+    return buffer.getvalue()
 
 
 def render(job: Job, ctx: RenderContext) -> list[Artifact]:
@@ -35,7 +62,9 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode().hex()[:32].encode())
     return [Artifact(job.outputs[0], web.encode()), Artifact(job.outputs[1], pdf),
             Artifact(job.outputs[2], text(release).encode()),
-            Artifact(job.outputs[3], docx(release, dict(ctx.brand.colors), _mark_png(ctx)))]
+            Artifact(job.outputs[3], docx(release, dict(ctx.brand.colors), _mark_png(ctx))),
+            *([Artifact(job.outputs[4], press_photo(message)), Artifact(job.outputs[5], press_photo(message, WEB_WIDTH))]
+              if message.image else [])]
 
 
 def _mark_png(ctx: RenderContext) -> bytes | None:
@@ -168,4 +197,4 @@ def _deterministic_zip(data: bytes) -> bytes:
 
 
 RENDERER = Renderer(name="press", plan=plan, render=render, brand_inputs=("templates/press.*", "mark.png"),
-                    helpers=("kit.press", "kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets"))
+                    helpers=("kit.press", "kit.render.pdf", "kit.render.canvas", "kit.sanitize", "kit.i18n", "kit.brand_assets"))

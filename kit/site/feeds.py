@@ -7,6 +7,7 @@ Archive documents are frozen once written (see ArchiveState): RFC 5005 readers r
 from __future__ import annotations
 
 import json
+from html import escape
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -112,7 +113,7 @@ def _atom_entry(feed: ET.Element, ctx: RenderContext, spec: FeedSpec, entry: Ent
                   href=url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"))
     _text(node, "summary", text.summary)
     content = ET.SubElement(node, f"{{{ATOM}}}content", type="html")
-    content.text = str(markdown_html(text.body_md))
+    content.text = content_html(ctx, entry.message, entry.lang)
     for theme in entry.message.themes:
         ET.SubElement(node, f"{{{ATOM}}}category", term=theme, scheme=url(ctx, "themes"),
                       label=ctx.brand.themes[theme].names.get(entry.lang, theme))
@@ -154,7 +155,7 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
         item = ET.SubElement(channel, "item")
         _plain(item, "title", text.title)
         _plain(item, "link", url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"))
-        _plain(item, "description", str(markdown_html(text.body_md)))
+        _plain(item, "description", content_html(ctx, entry.message, entry.lang))
         ET.SubElement(item, "guid", isPermaLink="false").text = entry.id
         _plain(item, "pubDate", format_datetime(entry.published.astimezone(timezone.utc), usegmt=True))
         for theme in entry.message.themes:
@@ -189,8 +190,44 @@ def json_feed(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) ->
 def _json_item(ctx: RenderContext, spec: FeedSpec, entry: Entry) -> dict:
     text = entry.message.text(entry.lang)
     return {"id": entry.id, "url": url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"), "title": text.title,
-            "summary": text.summary, "content_html": str(markdown_html(text.body_md)),
+            "summary": text.summary, "content_html": content_html(ctx, entry.message, entry.lang),
             "date_published": _when(entry.published), "date_modified": _when(entry.updated), "language": entry.lang,
             "tags": list(entry.message.themes) + list(entry.message.municipalities),
             "attachments": [{"url": file_url(ctx, f), "mime_type": f.media_type, "size_in_bytes": f.size,
-                             "title": f.name} for f in _files(entry, spec)]}
+                             "title": f.name} for f in _files(entry, spec)],
+            **({"_event": _event_data(entry.message)} if entry.message.event else {})}
+
+
+def _event_data(message: Message) -> dict:
+    """JSON Feed extension (keys starting with _ are the format's way): the event's facts as data."""
+    event = message.event
+    data = {"start": event.start.isoformat(timespec="minutes"), "venues": dict(event.venues)}
+    if event.end:
+        data["end"] = event.end.isoformat(timespec="minutes")
+    if event.address:
+        data["address"] = event.address
+    if event.url:
+        data["url"] = event.url
+    return data
+
+
+def content_html(ctx: RenderContext, message: Message, lang: str) -> str:
+    """An entry's content: the body, then what a reader acts on (the event's facts, the points, the call to
+    action with its link, a quote, the Tartu 2024 sentence), as on the message's page."""
+    from kit.site.pages import message_story
+
+    story = message_story(message, lang, ctx.brand)
+    parts = [str(markdown_html(message.text(lang).body_md))]
+    if story["facts"]:
+        parts.append("<p>" + "<br>".join(f"<strong>{escape(name)}:</strong> {escape(value)}"
+                                         for name, value in story["facts"]) + "</p>")
+    if story["points"]:
+        parts.append("<ul>" + "".join(f"<li>{point}</li>" for point in story["points"]) + "</ul>")
+    if story["quote"]:
+        parts.append(f"<blockquote><p>{escape(story['quote']['text'])}</p><p>– {escape(story['quote']['by'])}</p></blockquote>")
+    if story["cta"]:
+        link = escape(story["cta"]["url"])
+        parts.append(f'<p><strong>{escape(story["cta"]["text"])}:</strong> <a href="{link}">{link}</a></p>')
+    if story["partner"]:
+        parts.append(f"<p><em>{escape(story['partner'])}</em></p>")
+    return "\n".join(parts)
