@@ -29,20 +29,56 @@ EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
+class IssueEntry:
+    """A newsletter issue in one language, as a feed entry leading to its page on the site. Live feeds only
+    (archives hold messages); no enclosures, so `kit pull` fetches what it always did."""
+
+    id: str
+    lang: str
+    title: str
+    url: str
+    content: str  # HTML: the issue's messages, each linked to its page
+    published: datetime
+
+
+@dataclass(frozen=True)
 class FeedSpec:
     name: str  # file stem under feeds/
     title: str
     lang: str  # xml:lang of the feed ("" for mixed)
     entries: tuple[Entry, ...]  # newest first
     municipality: str = ""
+    issues: tuple[IssueEntry, ...] = ()  # newest first; the "all" and the language feeds
+
+
+def issue_entries(ctx: RenderContext, catalog: Catalog) -> tuple[IssueEntry, ...]:
+    """Every public newsletter issue per language; its date is when its last message went out (content, not
+    build time, so an unchanged rebuild gives the same feed)."""
+    from kit.render.newsletter import issue_messages, issue_page, issue_title
+
+    public = {(e.lang, e.message.id) for e in catalog.entries} | set(catalog.listing)
+    entries = []
+    for lang, variant in catalog.issues:
+        issue = variant.removeprefix("newsletter-")
+        members = [m for m in issue_messages(ctx, issue) if (lang, m.id) in public]
+        if not members:
+            continue
+        items = "".join(f'<li><a href="{escape(url(ctx, f"{lang}/messages/{m.id}.html"))}">{escape(m.text(lang).title)}</a></li>'
+                        for m in members)
+        entries.append(IssueEntry(id=f"{TAG_AUTHORITY}newsletter/{issue}/{lang}", lang=lang,
+                                  title=issue_title(lang, issue), url=url(ctx, issue_page(lang, issue)),
+                                  content=f"<ul>{items}</ul>", published=max(m.published for m in members)))
+    return tuple(sorted(entries, key=lambda e: (e.published, e.id), reverse=True))
 
 
 def feed_specs(ctx: RenderContext, catalog: Catalog) -> list[FeedSpec]:
     kit_title = label("kit_title", "et")
-    specs = [FeedSpec("all", kit_title, "", catalog.entries)]
+    issues = issue_entries(ctx, catalog)
+    specs = [FeedSpec("all", kit_title, "", catalog.entries, issues=issues)]
     for lang in ctx.settings.languages:
         specs.append(FeedSpec(f"lang-{lang}", f"{label('kit_title', lang)} ({lang})", lang,
-                              tuple(e for e in catalog.entries if e.lang == lang)))
+                              tuple(e for e in catalog.entries if e.lang == lang),
+                              issues=tuple(i for i in issues if i.lang == lang)))
     for mid, municipality in ctx.brand.municipalities.items():
         specs.append(FeedSpec(mid, f"{kit_title} – {municipality.name('et')}", "",
                               tuple(e for e in catalog.entries if mid in e.message.municipalities), mid))
@@ -82,7 +118,8 @@ def atom(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...], links: 
         feed.set("{http://www.w3.org/XML/1998/namespace}lang", spec.lang)
     _text(feed, "id", f"{TAG_AUTHORITY}feed/{spec.name}" + (f"/archive/{links.get('page', '')}" if archive else ""))
     _text(feed, "title", spec.title)
-    _text(feed, "updated", _when(_feed_updated(entries, list(withdrawn))))
+    issues = () if archive else spec.issues
+    _text(feed, "updated", _when(max([_feed_updated(entries, list(withdrawn)), *(i.published for i in issues)])))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", ctx.brand.organisation["name"])
     _text(author, "email", ctx.brand.organisation["email"])
@@ -95,6 +132,15 @@ def atom(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...], links: 
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="hub", href=hub)
     for entry in entries:
         _atom_entry(feed, ctx, spec, entry)
+    for issue in issues:
+        node = ET.SubElement(feed, f"{{{ATOM}}}entry", {"{http://www.w3.org/XML/1998/namespace}lang": issue.lang})
+        _text(node, "id", issue.id)
+        _text(node, "title", issue.title)
+        _text(node, "published", _when(issue.published))
+        _text(node, "updated", _when(issue.published))
+        ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=issue.url)
+        ET.SubElement(node, f"{{{ATOM}}}content", type="html").text = issue.content
+        ET.SubElement(node, f"{{{ATOM}}}category", term="newsletter", scheme=url(ctx, "kinds"))
     for message in withdrawn:
         for lang in message.translations:
             ET.SubElement(feed, f"{{{AT}}}deleted-entry", ref=f"{TAG_AUTHORITY}message/{message.id}/{lang}",
@@ -146,7 +192,8 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
     _plain(channel, "description", label("intro", spec.lang or "et"))
     if spec.lang:
         _plain(channel, "language", {"vro": "et"}.get(spec.lang, spec.lang))  # RSS wants an ISO 639-1 code
-    _plain(channel, "lastBuildDate", format_datetime(_feed_updated(entries, []).astimezone(timezone.utc), usegmt=True))
+    updated = max([_feed_updated(entries, []), *(i.published for i in spec.issues)])
+    _plain(channel, "lastBuildDate", format_datetime(updated.astimezone(timezone.utc), usegmt=True))
     ET.SubElement(channel, "atom:link", rel="self", type="application/rss+xml", href=url(ctx, f"feeds/{spec.name}.rss"))
     for hub in ctx.settings.websub_hubs:
         ET.SubElement(channel, "atom:link", rel="hub", href=hub)
@@ -165,6 +212,14 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
         if first is not None:  # RSS allows one enclosure per item: the first poster
             ET.SubElement(item, "enclosure", url=file_url(ctx, first, with_hash=False), length=str(first.size),
                           type=first.media_type)
+    for issue in spec.issues:
+        item = ET.SubElement(channel, "item")
+        _plain(item, "title", issue.title)
+        _plain(item, "link", issue.url)
+        _plain(item, "description", issue.content)
+        ET.SubElement(item, "guid", isPermaLink="false").text = issue.id
+        _plain(item, "pubDate", format_datetime(issue.published.astimezone(timezone.utc), usegmt=True))
+        _plain(item, "category", "newsletter")
     return _xml(root)
 
 
@@ -183,7 +238,9 @@ def json_feed(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) ->
         feed["language"] = spec.lang
     if ctx.settings.websub_hubs:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in ctx.settings.websub_hubs]
-    feed["items"] = [_json_item(ctx, spec, entry) for entry in entries]
+    feed["items"] = [_json_item(ctx, spec, entry) for entry in entries] + [
+        {"id": i.id, "url": i.url, "title": i.title, "content_html": i.content, "date_published": _when(i.published),
+         "date_modified": _when(i.published), "language": i.lang, "tags": ["newsletter"]} for i in spec.issues]
     return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode()
 
 
