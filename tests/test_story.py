@@ -25,6 +25,7 @@ from kit.render import Registry
 from kit.render.newsletter import RENDERER as NEWSLETTER
 from kit.render.press import RENDERER as PRESS
 from tests.conftest import NOW, REPO, TALLINN
+from kit.render.poster import poster_html
 from tests.test_site import make_project
 
 EVENTS = ("suitsusaun", "seto-leelo", "koosloome-tootoad", "noorte-ideelaat", "koolitusprogramm")
@@ -430,3 +431,17 @@ def replace_text(message, lang: str):
     from dataclasses import replace
 
     return replace(message, translations={**message.translations, lang: replace(message.translations["et"], lang=lang)})
+
+
+def test_photo_credit_goes_with_the_photo_on_posters_and_in_captions(tmp_path):
+    from kit.captions import captions
+    from tests.conftest import context
+
+    project = make_project(tmp_path / "p", languages='["et", "en"]')
+    project.add("avalik")
+    ctx = context(project)
+    message = ctx.messages["avalik"]
+    for lang, credit in (("et", "Foto: Test Pilt"), ("en", "Photo: Test Pilt")):
+        assert f'<p class="credit">{credit}</p>' in poster_html(message, lang, "rouge", _paper(), ctx, "40pt")
+        made, _ = captions(message, lang, ctx.brand)
+        assert any(credit in c.text for c in made if c.platform in ("instagram", "facebook"))

@@ -143,6 +143,7 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
         labels={"when": label("when", lang), "where": label("where", lang)},
         municipality=brand.municipalities[municipality], municipality_name=brand.municipalities[municipality].name(lang),
         photo_url=message.image.path.as_uri() if message.image else "", image_alt=text.image_alt,
+        photo_credit=f"{label('photo', lang)}: {message.image.credit}" if message.image and message.image.credit else "",
         focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
         pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
