@@ -125,6 +125,11 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
                   municipalities=_municipalities(c, brand), channels=_channels(c, brand),
                   tartu2024=c.boolean("tartu2024"), cta_url=c.url("cta_url"),
                   event=_event(c, settings, brand), image=_image(c, folder, settings))
+    event = values["event"]
+    for municipality in (event.venues if event else ()):
+        if municipality != "all" and municipality not in values["municipalities"]:
+            c.problem(("event", "venues", municipality), f"'{municipality}' is not one of the message's "
+                      f"municipalities ({', '.join(values['municipalities'])}); add it there or remove the venue")
     if values["embargo"] and values["expires"] and values["expires"] <= values["embargo"]:
         c.problem(("expires",), "must be after the embargo")
     return values
@@ -275,6 +280,7 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
         hashtags=tuple(tag.lstrip("#") for tag in c.strings("hashtags")),
         social=_social(c), project=c.string("project", required=bool(message.get("tartu2024"))),
         source=shown)
+    _placeholders(c, translation, message, body_line, problems, shown)
     for i, tag in enumerate(translation.hashtags):
         if not re.fullmatch(r"\w+", tag):
             c.problem(("hashtags", i), f"'#{tag}' is not a hashtag; use letters, digits and _ only")
@@ -282,6 +288,23 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
         c.problem(("body",), "the Markdown body after the front matter is empty")
     problems.extend(c.problems)
     return translation
+
+
+def _placeholders(c: Checker, text: Translation, message: dict, body_line: int, problems: list[Problem],
+                  shown: str) -> None:
+    """A text `kit new` wrote and nobody replaced: an error once the message is approved, a warning before."""
+    from kit.scaffold import PLACEHOLDERS
+
+    severity = "error" if message.get("status") == "approved" else "warning"
+    said = "is still the placeholder `kit new` wrote; write the real text"
+    for name, value in (("title", text.title), ("summary", text.summary), ("image_alt", text.image_alt)):
+        if value in PLACEHOLDERS:
+            c.problem((name,), said, severity)
+    for i, point in enumerate(text.points):
+        if point in PLACEHOLDERS:
+            c.problem(("points", i), said, severity)
+    if text.body_md in PLACEHOLDERS:
+        problems.append(Problem(shown, body_line, "body", said, severity))
 
 
 def _quote(c: Checker) -> Quote | None:

@@ -445,3 +445,33 @@ def test_photo_credit_goes_with_the_photo_on_posters_and_in_captions(tmp_path):
         assert f'<p class="credit">{credit}</p>' in poster_html(message, lang, "rouge", _paper(), ctx, "40pt")
         made, _ = captions(message, lang, ctx.brand)
         assert any(credit in c.text for c in made if c.platform in ("instagram", "facebook"))
+
+
+def test_an_untouched_scaffold_is_a_warning_as_draft_and_an_error_once_approved(project):
+    """`kit new` writes et, en and vro texts; what it wrote as placeholders must be replaced before release."""
+    from tests.test_build import kit
+
+    made = kit(project, "new", "uus-sonum", "--title", "Uus sõnum")
+    assert made.returncode == 0, made.stderr
+    folder = project.root / "messages" / "uus-sonum"
+    assert {p.name for p in folder.glob("*.md")} >= {"et.md", "en.md"} | ({"vro.md"} if "vro" in project.settings.languages else set())
+    draft = kit(project, "check")
+    assert draft.returncode == 0, draft.stdout
+    assert "messages/uus-sonum/en.md:2: title: is still the placeholder" in draft.stdout
+    assert "messages/uus-sonum/et.md:3: summary: is still the placeholder" in draft.stdout
+    yaml_path = folder / "message.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace("status: draft", "status: approved"))
+    approved = kit(project, "check")
+    assert approved.returncode == 1 and "summary: is still the placeholder" in approved.stdout
+
+
+def test_a_venue_outside_the_message_municipalities_is_an_error(project):
+    from tests.conftest import MESSAGE_YAML
+    from tests.test_build import kit
+
+    project.add("yritus", MESSAGE_YAML.format(id="yritus") + (
+        "event:\n  start: 2027-03-14 18:00 Europe/Tallinn\n  venues:\n    rouge: Rõuge rahvamaja\n    setomaa: Värska\n"))
+    result = kit(project, "check")
+    assert result.returncode == 1
+    assert "messages/yritus/message.yaml:15: event.venues.setomaa: 'setomaa' is not one of the message's " \
+           "municipalities (voru-linn, rouge)" in result.stdout, result.stdout
