@@ -101,7 +101,9 @@ def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]
         page = f"{site}{lang}/messages/{message.id}.html"
         items.append({"title": text.title, "summary": text.summary, "url": page, "lang": text.lang,
                       "cta": cta_text if cta_url else label("read_more", text.lang), "cta_url": cta_url or page,
-                      "read_more": label("read_more", text.lang) if cta_url else "", "event": place,
+                      # the page's link beside the button, unless the button already says „Loe lähemalt“
+                      "read_more": label("read_more", text.lang) if cta_url and cta_text != label("read_more", text.lang) else "",
+                      "event": place,
                       "image": f"{site}files/{web_photo_path(message.id, lang)}" if message.image else "",
                       "alt": text.image_alt or text.title,
                       "credit": f"{label('photo', text.lang)}: {message.image.credit}" if message.image else "",
