@@ -475,3 +475,10 @@ def test_a_venue_outside_the_message_municipalities_is_an_error(project):
     assert result.returncode == 1
     assert "messages/yritus/message.yaml:15: event.venues.setomaa: 'setomaa' is not one of the message's " \
            "municipalities (voru-linn, rouge)" in result.stdout, result.stdout
+
+
+def test_newsletter_band_signs_with_the_wordmark_and_does_not_name_the_programme_again(sample):
+    html, text, eml = newsletter_files(sample, "et")
+    band = re.search(r'<td class="band"[^>]*>(.*?)</td>', html, re.S).group(1)
+    assert one_line(parsed(band).text) == "Loov Võrumaa Uudiskiri, november 2026"
+    assert email.message_from_bytes(eml, policy=policy.default)["Subject"] == "Loov Võru maakond – uudiskiri, november 2026"

@@ -64,15 +64,17 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
             Artifact(job.outputs[2], eml(html, text, job.lang, issue, messages, ctx))]
 
 
-def issue_title(lang: str, issue: str) -> str:
+def issue_title(lang: str, issue: str, key: str = "newsletter_title") -> str:
+    """„Loov Võru maakond – uudiskiri, november 2026“; key="newsletter_band" gives the line under the wordmark,
+    which does not name the programme again („Uudiskiri, november 2026“)."""
     if issue[5:6] == "W":
-        return label("newsletter_title", lang, period=issue)
+        return label(key, lang, period=issue)
     year, month = int(issue[:4]), int(issue[5:7])
     if lang == "vro":
         name = f"{VRO_MONTHS[month - 1]} {year}"
     else:
         name = babel_date(datetime(year, month, 1), "LLLL y", locale="en_GB" if lang == "en" else "et")
-    return label("newsletter_title", lang, period=name)
+    return label(key, lang, period=name)
 
 
 def issue_page(lang: str, issue: str) -> str:
@@ -131,7 +133,7 @@ def newsletter_html(messages: list[Message], lang: str, issue: str, ctx: RenderC
     items = _items(messages, lang, ctx)
     title = issue_title(lang, issue)
     html = brand_env(ctx.brand.root / "templates").get_template("newsletter.html").render(
-        lang=lang, title=title, colors=ctx.brand.colors, width=rules["width"], items=items,
+        lang=lang, title=title, band=issue_title(lang, issue, "newsletter_band"), colors=ctx.brand.colors, width=rules["width"], items=items,
         intro=ctx.intros.get(issue, {}).get(lang, ""),
         preheader=label("preheader", lang, titles=" · ".join(i["title"] for i in items)),
         labels={k: label(k, lang) for k in ("contents", "when", "where", "view_online", "unsubscribe")},
