@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kit.errors import Problem
-from kit.i18n import format_event_when, join_sentences, label
+from kit.i18n import credit_line, format_event_when, join_sentences, label
 from kit.model import Brand, Channel, Message
 from kit.platforms import Platform, rules
 from kit.press import partner_sentence
@@ -100,8 +100,7 @@ def _body(message: Message, lang: str, platform: Platform, link: str, brand: Bra
         parts.append(format_event_when(message.event.start, message.event.end, lang))
     parts.append(partner_sentence(message, lang, brand))
     parts.append(_link_line(lang, platform, link))
-    if message.image and message.image.credit:  # the photo's credit goes with the photo (short form: left out)
-        parts.append(f"{label('photo', lang)}: {message.image.credit}")
+    parts.append(credit_line(message, lang))  # the photo's credit goes with the photo (short form: left out)
     return "\n\n".join(p for p in parts if p)
 
 

@@ -25,7 +25,7 @@ MESSAGE_FIELDS = ("id", "date", "updated", "status", "embargo", "expires", "them
                   "channels", "tartu2024", "event", "cta_url", "image")
 EVENT_FIELDS = ("start", "end", "venues", "address", "url")
 IMAGE_FIELDS = ("file", "focus", "credit")
-TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "hashtags", "social", "project")
+TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "image_credit", "hashtags", "social", "project")
 STATUSES = ("draft", "approved", "withdrawn")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -276,7 +276,7 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
     translation = Translation(
         lang=path.stem, title=c.string("title", required=True), summary=c.string("summary", required=True),
         body_md=body.strip(), points=c.strings("points"), quote=_quote(c), cta_text=c.string("cta"),
-        image_alt=c.string("image_alt", required=bool(message.get("image"))),
+        image_alt=c.string("image_alt", required=bool(message.get("image"))), image_credit=c.string("image_credit"),
         hashtags=tuple(tag.lstrip("#") for tag in c.strings("hashtags")),
         social=_social(c), project=c.string("project", required=bool(message.get("tartu2024"))),
         source=shown)

@@ -140,6 +140,12 @@ def join_sentences(*parts: str) -> str:
     return " ".join(sentences)
 
 
+def credit_line(message, lang: str) -> str:
+    """„Foto: Nimi Perenimi“ in the language of the listing's text; "" when there is no photo or credit."""
+    credit = message.credit(lang)
+    return f"{label('photo', message.text(lang).lang)}: {credit}" if credit else ""
+
+
 def format_number(value: float, lang: str) -> str:
     """770 000 and 3,5 in et (no-break space, decimal comma); 770,000 in en."""
     if lang == "vro":

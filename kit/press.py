@@ -168,4 +168,4 @@ def _images(message: Message, lang: str, site_url: str) -> tuple[tuple[str, str,
     from kit.render.press import photo_path
 
     text = message.text(lang)
-    return ((text.image_alt or text.title, message.image.credit, f"{site_url}files/{photo_path(message.id, lang)}"),)
+    return ((text.image_alt or text.title, message.credit(lang), f"{site_url}files/{photo_path(message.id, lang)}"),)

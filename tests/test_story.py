@@ -156,7 +156,7 @@ def test_press_photo_is_the_picture_itself_at_full_size_without_exif(sample):
         assert photo.size == hero.size and not photo.getexif()
     text = (folder / "press-suitsusaun-en.txt").read_text()
     assert "link-preview" not in text and "instagram" not in text
-    assert "Photo: Loov Võru maakond (illustratsioon). https://" in one_line(text)  # no nested brackets
+    assert "Photo: Creative Võru County (illustration). https://" in one_line(text)  # in English, no nested brackets
     assert "files/press/suitsusaun/en/photo-suitsusaun-en.jpg" in (sample.root / "outputs/site/en/messages/suitsusaun.html").read_text()
 
 
@@ -174,8 +174,10 @@ def test_message_page_shows_the_whole_event_message(sample, message_id, lang):
     assert url in page.links  # the call to action leads to the registration or programme page itself
     photos = [i for i in page.images if "/press/" in i["src"]]
     assert photos and photos[0]["alt"]
-    credit = yaml.safe_load((REPO / "messages" / message_id / "message.yaml").read_text())["image"]["credit"]
-    assert f": {credit}" in page.text
+    front = yaml.safe_load((REPO / "messages" / message_id / f"{text_lang(message_id, lang)}.md").read_text().split("---")[1])
+    credit = front.get("image_credit") or yaml.safe_load(
+        (REPO / "messages" / message_id / "message.yaml").read_text())["image"]["credit"]
+    assert f": {credit}" in page.text  # in the text's language where it has one
 
 
 def test_lists_label_the_event_date_and_the_publication_date(sample):
@@ -277,7 +279,7 @@ def _has_label(text: str, label: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text) is not None
 
 
-CREDIT = "Loov Võru maakond (illustratsioon)"  # message data (one credit for every language), not a label
+CREDIT = "Loov Võru maakond (illustratsioon)"  # message data (the Estonian credit inside fallbacks), not a label
 
 
 def test_voro_outputs_hold_no_estonian_labels_and_fallbacks_no_voro_ones(sample):
@@ -482,3 +484,15 @@ def test_newsletter_band_signs_with_the_wordmark_and_does_not_name_the_programme
     band = re.search(r'<td class="band"[^>]*>(.*?)</td>', html, re.S).group(1)
     assert one_line(parsed(band).text) == "Loov Võrumaa Uudiskiri, november 2026"
     assert email.message_from_bytes(eml, policy=policy.default)["Subject"] == "Loov Võru maakond – uudiskiri, november 2026"
+
+
+def test_photo_credit_in_the_text_language_everywhere(sample):
+    """image_credit in en.md / vro.md gives the credit in that language; message.yaml's is the default."""
+    en_page = parsed(site_page(sample, "en/messages/suitsusaun.html")).text
+    vro_press = press_texts(sample, "suitsusaun", "vro")["txt"]
+    assert "Photo: Creative Võru County (illustration)" in en_page and "illustratsioon" not in en_page
+    assert "Pilt: Loov Võro maakund (illustratsioon)" in vro_press
+    fallback = press_texts(sample, "koosloome-tootoad", "vro")["txt"]
+    assert "Foto: Loov Võru maakond (illustratsioon)" in fallback  # the Estonian text, the Estonian credit
+    html, text, _ = newsletter_files(sample, "en")
+    assert "Photo: Creative Võru County (illustration)" in parsed(html).text

@@ -18,7 +18,7 @@ import yaml
 from babel.dates import format_date as babel_date
 
 from kit.errors import Problem, RenderError
-from kit.i18n import VRO_MONTHS, event_details, label
+from kit.i18n import VRO_MONTHS, credit_line, event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
 from kit.templating import brand_env
@@ -108,7 +108,7 @@ def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]
                       "event": place,
                       "image": f"{site}files/{web_photo_path(message.id, lang)}" if message.image else "",
                       "alt": text.image_alt or text.title,
-                      "credit": f"{label('photo', text.lang)}: {message.image.credit}" if message.image else "",
+                      "credit": credit_line(message, lang),
                       "partner": partner_sentence(message, lang, ctx.brand)})
     return items
 

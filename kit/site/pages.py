@@ -7,7 +7,7 @@ from __future__ import annotations
 from babel.numbers import format_decimal
 
 from kit.captions import alt_text
-from kit.i18n import format_date, format_event_when, label
+from kit.i18n import credit_line, format_date, format_event_when, label
 from kit.model import Brand, Message
 from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import RenderContext
@@ -138,7 +138,7 @@ def _photo(files: list[SiteFile], message: Message, content_lang: str) -> dict |
     width = min(message.image.width, 1200)
     return {"file": web, "full": full, "alt": message.text(content_lang).image_alt, "width": width,
             "height": round(message.image.height * width / message.image.width),
-            "credit": f"{label('photo', content_lang)}: {message.image.credit}"}
+            "credit": credit_line(message, content_lang)}
 
 
 def _slide_alts(message, lang: str) -> dict[str, str]:
