@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import feedparser
+import jsonschema
 import pytest
 import yaml
 from PIL import Image
@@ -26,7 +27,7 @@ from kit.render.newsletter import RENDERER as NEWSLETTER
 from kit.render.press import RENDERER as PRESS
 from tests.conftest import NOW, REPO, TALLINN
 from kit.render.poster import poster_html
-from tests.test_site import make_project
+from tests.test_site import SCHEMA, make_project
 
 EVENTS = ("suitsusaun", "seto-leelo", "koosloome-tootoad", "noorte-ideelaat", "koolitusprogramm")
 PROGRAMME = "tartu-2024-sonumid"
@@ -194,7 +195,9 @@ def test_feed_entries_carry_the_event_facts(sample):
     for lang in ("et", "en"):
         atom = feedparser.parse((feeds / f"lang-{lang}.atom").read_bytes())
         rss = feedparser.parse((feeds / f"lang-{lang}.rss").read_bytes())
-        items = {i["id"]: i for i in json.loads((feeds / f"lang-{lang}.json").read_text())["items"]}
+        document = json.loads((feeds / f"lang-{lang}.json").read_text())
+        jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())  # _event is an extension
+        items = {i["id"]: i for i in document["items"]}
         for message_id in EVENTS:
             entry_id = f"tag:loov.vorumaa.ee,2026:message/{message_id}/{lang}"
             if not (REPO / "messages" / message_id / f"{lang}.md").is_file():
