@@ -123,24 +123,32 @@ class FaultyProxy:
     `fail_after` + 1 on, `times` of them (None: every one from there on, for good) get a fault by `mode`:
     "500"; "429" (with `Retry-After: retry_after`); "drop" (closed without forwarding); "lost" (forwarded, so the
     server acts, then closed: the answer is lost); "slow" (no answer for `delay` seconds, then closed).
+    Or `plan(number)` gives the mode (None: no fault) of each counted request.
     """
 
     def __init__(self, upstream: str):
         self.upstream, self.fail_after, self.mode, self.count = upstream, None, "500", 0
-        self.times, self.methods, self.retry_after, self.delay = None, None, "1", 2.0
+        self.times, self.methods, self.retry_after, self.delay, self.plan = None, None, "1", 2.0, None
         self.log: list[tuple[str, str, int | None]] = []
-        self.lock = threading.Lock()
+        self.lock, self.sessions = threading.Lock(), threading.local()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def _faulty(self) -> bool:
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real server
+            wbufsize = 65536  # one send per answer: unbuffered header lines meet delayed ACKs (40 ms each)
+            disable_nagle_algorithm = True
+
+            def _fault(self) -> str | None:
                 with proxy.lock:
-                    if proxy.methods is None or self.command in proxy.methods:
-                        proxy.count += 1
-                        start = proxy.fail_after
-                        return start is not None and proxy.count > start and (
-                            proxy.times is None or proxy.count <= start + proxy.times)
-                    return False
+                    if proxy.methods is not None and self.command not in proxy.methods:
+                        return None
+                    proxy.count += 1
+                    if proxy.plan is not None:
+                        return proxy.plan(proxy.count)
+                    start = proxy.fail_after
+                    faulty = start is not None and proxy.count > start and (
+                        proxy.times is None or proxy.count <= start + proxy.times)
+                    return proxy.mode if faulty else None
 
             def _drop(self):
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -149,7 +157,8 @@ class FaultyProxy:
             def _forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                faulty, mode = self._faulty(), proxy.mode
+                mode = self._fault()
+                faulty = mode is not None
                 entry = [self.command, self.path, None]
                 proxy.log.append(entry)
                 if faulty and mode == "drop":
@@ -168,8 +177,10 @@ class FaultyProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 if "Destination" in headers:
                     headers["Destination"] = headers["Destination"].replace(proxy.url, proxy.upstream)
-                response = requests.request(self.command, proxy.upstream + self.path.lstrip("/"), data=body,
-                                            headers=headers, timeout=30, allow_redirects=False)
+                session = getattr(proxy.sessions, "session", None) or requests.Session()
+                proxy.sessions.session = session
+                response = session.request(self.command, proxy.upstream + self.path.lstrip("/"), data=body,
+                                           headers=headers, timeout=30, allow_redirects=False)
                 if faulty and mode == "lost":
                     return self._drop()
                 entry[2] = response.status_code
@@ -192,8 +203,9 @@ class FaultyProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
 
     def reset(self, fail_after: int | None = None, mode: str = "500", times: int | None = None,
-              methods: set[str] | None = None) -> None:
+              methods: set[str] | None = None, plan=None) -> None:
         self.count, self.fail_after, self.mode, self.times, self.methods = 0, fail_after, mode, times, methods
+        self.plan = plan
         self.log = []
 
     def stop(self) -> None:

@@ -56,6 +56,8 @@ def local_manifest(site: Path) -> dict[str, str]:
 def move_order(rel: str) -> int:
     """What is linked moves before what links to it: files and bundles, feed archives, message pages, live
     feeds (their entries link message pages), municipality pages, start pages, the index (they link feeds)."""
+    if rel.startswith(("files/", "bundles/")):
+        return 0
     if rel.startswith("feeds/archive/"):
         return 1
     if rel.startswith("feeds/"):

@@ -7,10 +7,10 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
-from kit.publish import MANIFEST
-from kit.store import write_atomic
+from kit.publish import MANIFEST, STAGING
 
 
 class FolderTarget:
@@ -30,7 +30,17 @@ class FolderTarget:
             return {}
 
     def put(self, rel: str, data: bytes) -> None:
-        write_atomic(self._path(rel), data)
+        """Written in the staging folder, then renamed into place: an interrupted write leaves nothing half
+        written where readers look (the next run clears the staging folder)."""
+        path = self._path(rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = self.root / STAGING / "writing"
+        scratch.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=scratch)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
 
     def move(self, source: str, rel: str, sha256: str) -> None:
         target = self._path(rel)
