@@ -164,7 +164,7 @@ class FaultyProxy:
                 if faulty and mode == "drop":
                     return self._drop()
                 if faulty and mode == "slow":
-                    time.sleep(proxy.delay)
+                    threading.Event().wait(proxy.delay)  # not time.sleep: tests switch that off for the client
                     return self._drop()
                 if faulty and mode in ("500", "429"):
                     entry[2] = int(mode)

@@ -34,9 +34,11 @@ class WebDavTarget:
         self.session = requests.Session()
         user = os.environ.get("KIT_PUBLISH_USER") or parts.username
         password = os.environ.get("KIT_PUBLISH_PASSWORD") or parts.password
+        if not (user and password):
+            user, password = requests.utils.get_netrc_auth(self.base) or (None, None)  # ~/.netrc (or $NETRC)
         if user and password:
             # UTF-8, as RFC 7617 asks (requests would send Latin-1 and break passwords with õ, ä, ö, ü)
-            self.session.auth = (user.encode(), password.encode())  # otherwise requests reads ~/.netrc
+            self.session.auth = (user.encode(), password.encode())
         self.backoff = backoff
         self._folders: set[str] = set()
 
