@@ -15,6 +15,7 @@ from kit.brand import load_brand
 from kit.config import Settings
 from kit.content import Content, load_content
 from kit.errors import ContentError, KitError, Problem
+from kit.i18n import reset_fallback_warnings
 from kit.model import Brand, Job, JobResult
 from kit.plan import plan
 from kit.render import Registry, RenderContext, builtin_registry
@@ -35,6 +36,7 @@ class BuildReport:
     seconds: float
     render_warnings: tuple[str, ...] = field(default_factory=tuple)
     environment_notices: tuple[str, ...] = field(default_factory=tuple)  # said once, not per job
+    held_back: tuple[str, ...] = field(default_factory=tuple)  # messages not published whole, and what the site keeps
 
     @property
     def skipped(self) -> int:
@@ -75,10 +77,10 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
             progress(done, len(todo), result)
     removed = store.forget_unplanned(jobs)
     store.commit()
-    build_site(ctx, jobs, store, content.warnings)
+    held_back = build_site(ctx, jobs, store, content.warnings)
     return BuildReport(planned=len(jobs), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings), removed=len(removed),
                        seconds=time.perf_counter() - started, render_warnings=tuple(render_warnings),
-                       environment_notices=tuple(sorted(notices)))
+                       environment_notices=tuple(sorted(notices)), held_back=held_back)
 
 
 # ---- rendering in worker processes -------------------------------------------------------------
@@ -93,6 +95,7 @@ def _init_worker(ctx: RenderContext, registry: Registry) -> None:
 def render_job(job: Job) -> JobResult:
     """Render one job in a worker; any failure becomes an error on the result, never a crashed build."""
     ctx, registry = _worker["ctx"], _worker["registry"]
+    reset_fallback_warnings()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", ResourceWarning)  # WeasyPrint leaves its own ICC file open; not ours

@@ -77,6 +77,8 @@ def build(ctx: click.Context, now: datetime | None, workers: int | None) -> None
     click.echo(f"Review sheet: {settings.out / 'review' / 'index.html'}")
     for result in report.failed:
         click.echo(f"failed: {result.job.key}: {result.error}", err=True)
+    for line in report.held_back:
+        click.echo(line, err=True)
     if report.failed:
         sys.exit(1)
 

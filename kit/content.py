@@ -8,15 +8,17 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageFile
 
 from kit.config import Settings
 from kit.errors import Problem
 from kit.model import FALLBACK, Brand, Event, HeroImage, Message, Quote, Translation
+from kit.sanitize import markdown_html
 from kit.schema import Checker, check_controls, load_yaml, read_text
 from kit.yamlread import YamlProblem, parse, split_front_matter
 
@@ -29,6 +31,8 @@ STATUSES = ("draft", "approved", "withdrawn")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_IMAGE_PIXELS = 40_000_000  # above this a decode could take gigabytes: refuse, don't try
+# Pillow modes every renderer handles (WeasyPrint fails on 16-bit greyscale, I;16, with "Unknown image mode").
+IMAGE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Content:
 
 def load_content(settings: Settings, brand: Brand) -> Content:
     root = settings.messages_dir
+    if not root.is_dir():
+        return Content((), (Problem(_shown(root, settings), 0, "", "missing: kit reads the messages from this "
+                                    "folder (create it, or run kit new my-message)"),), {})
     messages, problems, ids = [], [], []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         message, found = load_message(folder, settings, brand)
@@ -212,28 +219,67 @@ def _safe_path(c: Checker, keys: tuple, folder: Path, rel: str, settings: Settin
     return path.resolve()
 
 
+ORIENTATION_TAG = 0x0112  # EXIF: how a camera says the photo is to be turned
+ROTATED = {5, 6, 7, 8}  # orientations that swap width and height
+
+
 def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
-    """Open the header only; refuse what is not an image or too large to decode safely."""
+    """Decode the whole image once, so that a file cut short or damaged is caught here and not in every job;
+    refuse what is not an image, too large to decode safely, or in a form a renderer cannot use."""
+    keys = ("image", "file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                size, fmt = image.size, image.format
-                if size[0] * size[1] > MAX_IMAGE_PIXELS:
-                    c.problem(("image", "file"), f"'{rel}' is too large to open safely ({size[0]}×{size[1]} px; "
-                                                 f"at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
-                    return None
-                image.verify()
+            image = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        c.problem(("image", "file"), f"'{rel}' is too large to open safely")
+        c.problem(keys, f"'{rel}' is too large to open safely")
         return None
-    except Exception:  # Pillow raises many kinds for broken files; all mean the same to the user
-        c.problem(("image", "file"), f"'{rel}' is not an image Pillow can read (JPEG, PNG or WebP)")
+    except Exception:  # Pillow raises many kinds for what is no image; all mean the same to the user
+        c.problem(keys, f"'{rel}' is not an image Pillow can read (JPEG, PNG or WebP)")
         return None
-    if fmt not in IMAGE_FORMATS:
-        c.problem(("image", "file"), f"'{rel}' is {fmt}; use JPEG, PNG or WebP")
+    with image:
+        size, fmt, mode = image.size, image.format, image.mode
+        if fmt not in IMAGE_FORMATS:
+            c.problem(keys, f"'{rel}' is {fmt}; use JPEG, PNG or WebP")
+            return None
+        if size[0] * size[1] > MAX_IMAGE_PIXELS:
+            c.problem(keys, f"'{rel}' is too large to open safely ({size[0]}×{size[1]} px; "
+                            f"at most {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
+            return None
+        if mode not in IMAGE_MODES:
+            c.problem(keys, f"'{rel}' has {mode} pixels (16-bit greyscale or similar), which the renderers "
+                            "cannot use; save it as an 8-bit RGB JPEG or PNG")
+            return None
+        problem = _decode_problem(image)
+        orientation = 1 if problem else image.getexif().get(ORIENTATION_TAG, 1)  # read once decoding is known sound
+    if problem:
+        c.problem(keys, f"'{rel}' is damaged or incomplete ({problem}); copy or export the image again")
         return None
-    return size
+    return (size[1], size[0]) if orientation in ROTATED else size  # as the photo is seen, upright
+
+
+def _decode_problem(image: Image.Image) -> str:
+    """Decode every pixel (a JPEG at 1/8 scale: the same data, an eighth of the memory); '' when sound."""
+    if image.format == "JPEG":
+        image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+    try:
+        with _truncated_images_refused():
+            image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # what Pillow's decoders raise on bad data
+        return str(exc) or type(exc).__name__
+    return ""
+
+
+@contextmanager
+def _truncated_images_refused():
+    """WeasyPrint, once imported, sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process, which would
+    let a file cut short through here as a photo with a grey lower part."""
+    saved = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def _translations(folder: Path, settings: Settings, message: dict, problems: list[Problem]) -> dict[str, Translation]:
@@ -252,6 +298,9 @@ def _translations(folder: Path, settings: Settings, message: dict, problems: lis
 
 def _translation(path: Path, shown: str, settings: Settings, message: dict,
                  problems: list[Problem]) -> Translation | None:
+    if not _inside(path, path.parent):
+        problems.append(Problem(shown, 0, "", "is a link to a file outside the message folder; copy the file in instead"))
+        return None
     text = read_text(path, shown, problems)
     if text is None:
         return None
@@ -273,6 +322,11 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
         hashtags=tuple(tag.lstrip("#") for tag in c.strings("hashtags")),
         social=_social(c), project=c.string("project", required=bool(message.get("tartu2024"))),
         source=shown)
+    if found := _markdown_problem(body):
+        problems.append(Problem(shown, body_line + found[0], "body", found[1]))
+    for i, point in enumerate(translation.points):
+        if found := _markdown_problem(point):
+            c.problem(("points", i), found[1])
     for i, tag in enumerate(translation.hashtags):
         if not re.fullmatch(r"\w+", tag):
             c.problem(("hashtags", i), f"'#{tag}' is not a hashtag; use letters, digits and _ only")
@@ -280,6 +334,32 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
         c.problem(("body",), "the Markdown body after the front matter is empty")
     problems.extend(c.problems)
     return translation
+
+
+# Python-Markdown looks for the end of every '[' and '<' to the end of its paragraph, so its time grows with
+# their number times the paragraph's length: 8,000 '[' in a row took 30 s, 256 KB of them would take hours.
+# A text with 20 links in a 10,000-character paragraph costs 200,000; this limit is about 0.5 s of work.
+MAX_MARKDOWN_COST = 2_000_000
+
+
+def _markdown_problem(text: str) -> tuple[int, str] | None:
+    """(line within the text, problem) for a Markdown text that would take Markdown minutes to read or that
+    nests too deeply for it, so that no renderer hangs or fails on it later; None when it is fine."""
+    cost, worst, worst_line, line = 0, 0, 0, 0
+    for block in text.split("\n\n"):
+        block_cost = (block.count("[") + block.count("<")) * len(block)
+        cost += block_cost
+        if block_cost > worst:
+            worst, worst_line = block_cost, line
+        line += block.count("\n") + 2
+    if cost > MAX_MARKDOWN_COST:
+        return worst_line, ("has too many '[' or '<' for Markdown to read in good time; remove the stray ones "
+                            "or split the paragraph")
+    try:
+        markdown_html(text.strip())  # cached: the renderers convert the same stripped text
+    except RecursionError:
+        return 0, "nests lists or quotes too deeply for Markdown (as in '1. 1. 1. …'); remove the extra markers"
+    return None
 
 
 def _quote(c: Checker) -> Quote | None:
@@ -312,9 +392,13 @@ def folder_fingerprint(folder: Path) -> str:
 
 def _declared_id(folder: Path) -> tuple[str, int]:
     """The id as written and its line, even in a message with other errors, so duplicates are always caught."""
+    path = folder / "message.yaml"
+    text = read_text(path, str(path), []) if _inside(path, folder.parent) else None  # problems: load_message
+    if text is None:
+        return "", 0
     try:
-        doc = parse((folder / "message.yaml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YamlProblem):
+        doc = parse(text)
+    except YamlProblem:
         return "", 0
     value = doc.data.get("id", "") if isinstance(doc.data, dict) else ""
     return (value, doc.line("id")) if isinstance(value, str) else ("", 0)

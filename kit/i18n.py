@@ -112,6 +112,12 @@ def label_keys() -> dict[str, set[str]]:
 _warned: set[str] = set()
 
 
+def reset_fallback_warnings() -> None:
+    """Called before each job, so a job's warnings depend on the job alone, not on which jobs the same
+    process happened to render before it (that varies with the number of workers)."""
+    _warned.clear()
+
+
 def _warn_once(key: str, text: str) -> None:
     if key not in _warned:
         _warned.add(key)

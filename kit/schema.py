@@ -24,15 +24,30 @@ _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 TRUE_FALSE = {"true": True, "false": False}
 
 
+MAX_TEXT_BYTES = 256 * 1024  # one text file: a <lang>.md with its body, message.yaml, a brand file
+
+
 def read_text(path: Path, shown: str, problems: list[Problem]) -> str | None:
-    """A text file as UTF-8 without stray control characters; problems are recorded, not raised."""
+    """A text file as UTF-8 without stray control characters; problems are recorded, not raised.
+
+    At most MAX_TEXT_BYTES are read, and only from a regular file: a link to /dev/zero or a pipe
+    would otherwise never end."""
     try:
-        text = decode_utf8(path.read_bytes())
+        if not path.is_file():
+            problems.append(Problem(shown, 0, "", "is not a regular file; replace it with a text file"))
+            return None
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_TEXT_BYTES + 1)
+        if len(raw) > MAX_TEXT_BYTES:
+            problems.append(Problem(shown, 0, "", f"is larger than {MAX_TEXT_BYTES // 1024} KB, the most kit reads "
+                                                  "from one text file; shorten it"))
+            return None
+        text = decode_utf8(raw)
     except YamlProblem as exc:
         problems.append(Problem(shown, exc.line, "", exc.text))
         return None
     except OSError as exc:
-        problems.append(Problem(shown, 0, "", f"cannot be read: {exc.strerror}"))
+        problems.append(Problem(shown, 0, "", f"cannot be read: {exc.strerror or exc}"))
         return None
     return text
 
@@ -172,7 +187,11 @@ class Checker:
 
     def _zoned(self, keys: tuple, moment: datetime, zone: str, value: str) -> datetime | None:
         if re.fullmatch(r"[+-]\d{2}:\d{2}|Z", zone):
-            return datetime.fromisoformat(moment.isoformat() + zone.replace("Z", "+00:00"))
+            try:
+                return datetime.fromisoformat(moment.isoformat() + zone.replace("Z", "+00:00"))
+            except ValueError:  # an offset of 24 hours or more
+                self.problem(keys, f"'{zone}' in '{value}' is not a UTC offset; write one like +02:00")
+                return None
         try:
             return moment.replace(tzinfo=ZoneInfo(zone))
         except (ZoneInfoNotFoundError, ValueError):
@@ -182,8 +201,12 @@ class Checker:
     def url(self, *keys: str, required: bool = False) -> str:
         value = self.string(*keys, required=required)
         if value:
-            parsed = urlparse(value)
-            if parsed.scheme != "https" or not parsed.netloc or " " in value:
+            try:
+                parsed = urlparse(value)
+                parsed.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+            except ValueError:  # an unclosed [IPv6] bracket, a port like :99999
+                parsed = None
+            if parsed is None or parsed.scheme != "https" or not parsed.netloc or " " in value:
                 self.problem(keys, f"'{value}' is not an absolute https:// address")
                 return ""
         return value

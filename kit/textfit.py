@@ -1,22 +1,65 @@
-"""Set text in a box with Pillow: the largest size that fits within a line limit, or a clear failure.
+"""Set text in a box like a typesetter: the size and line breaks with the best breaks, or a clear failure.
 
-Lines break at spaces and at soft hyphens; Estonian words that are still too long are hyphenated with
-pyphen (after the brand's exception list); Võro is never hyphenated automatically (pyphen has no
-patterns for it, and Estonian ones would mangle it). Nothing is ever truncated or ellipsised.
+For every size in the layout's range the setter finds the best way to break the text into lines (a small
+dynamic programme over the break opportunities) and scores it: a hyphen, a one-word last line and ragged
+lines cost; a larger size is preferred only among settings of similar quality. The rules a typesetter keeps:
+
+- a word moves to the next line before it is hyphenated: only a word too wide for a line on its own may
+  break, at a point from the brand's exception list or the Estonian patterns (pyphen), never leaving
+  fewer than 3 letters on either side; Võro is never hyphenated automatically (pyphen has no patterns for
+  it, and Estonian ones would mangle it), only at soft hyphens the writer typed;
+- short words, proper names (municipality and place names from brand/ and the message, and any word with a
+  capital in mid-sentence), numbers, addresses and e-mails never break;
+- units stay together: no-break spaces are honoured, a dash never starts a line, a day stays with its
+  month, „kell“ with its time, a number with its unit; a „·“ separator is dropped where a line breaks
+  there, so no line starts with „· Väimela rahvamaja“.
+
+Nothing is ever truncated or ellipsised. Inter's capital I is set with its serifs (feature cv08) so it is
+never read as a lowercase l („Iisraeli“, „Iistlaulja“).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 import pyphen
 from PIL import ImageFont
 
+from kit.filecache import by_file_version
+
 SOFT_HYPHEN = "\u00ad"
+NBSP = "\u00a0"
 HYPHEN = "-"
+SEPARATOR = "·"
 LANGUAGE_TAGS = {"et": "et", "en": "en", "vro": "et"}  # Raqm shaping language; vro shapes like et
+# Inter's alternate capital I with serifs (cv08 in Inter 3.19 and 4): „Iisak“ never reads „lisak“.
+FEATURES = ("cv08",)
+# (WeasyPrint gets the same through font-feature-settings in brand/templates/poster.css and press.css.)
+
+MIN_PART = 3  # letters on either side of a hyphen
+MIN_HYPHENATED = 8  # shorter words never break („kõrgeim“, „kohalik“)
+REFERENCE_SIZE = 1000  # widths are measured once at this size and scaled (checked at the real size at the end)
+
+# Penalties, in the unit of one fully empty line (raggedness of a line = (slack / width)²).
+HYPHEN_COST = 3.0
+ORPHAN_COST = 0.8  # a one-word last line under a line of several words (one of them could come down)
+SHORT_ORPHAN_COST = 1.5  # a short word (≤ 5 letters) alone on the last line
+LONELY_COST = 0.6  # a line other than the last holding one short word („The“ / „community“)
+TINY_LONELY_COST = 2.0  # ... or a one- or two-letter word („on“, „a“)
+DANGLING_COST = 0.3  # a line ending in a one-letter word („a“, „I“)
+SEPARATOR_BONUS = 0.3  # a line break at a „·“ separator is the natural place for it
+SIZE_WEIGHT = 1.5  # the smallest size of the range costs this much more than the largest
+
+MONTHS = {"jaanuar", "veebruar", "märts", "aprill", "mai", "juuni", "juuli", "august", "september", "oktoober",
+          "november", "detsember", "vahtsõaastagakuu", "radokuu", "urbõkuu", "mahlakuu", "lehekuu", "piimäkuu",
+          "hainakuu", "põimukuu", "süküskuu", "rehekuu", "märtekuu", "joulukuu", "january", "february", "march",
+          "april", "may", "june", "july", "september", "october", "december"}
+BIND_NEXT = {"kell", "kl", "kl.", "at", "nr", "nr.", "tel", "tel.", "p."}
+UNITS = {"m", "km", "cm", "mm", "kg", "g", "h", "min", "s", "€", "%", "eur", "eurot", "ha", "°c", "m²", "m2"}
+DASHES = {"–", "—", "-"}
 
 
 @dataclass(frozen=True)
@@ -30,12 +73,21 @@ class Fitted:
         return self.line_height * len(self.lines)
 
 
-@lru_cache(maxsize=256)
+@dataclass(frozen=True)
+class Rules:
+    """What the setter may do with a text's words: the language, the hyphenation exceptions, the names."""
+
+    lang: str
+    exceptions: Mapping[str, str] = field(default_factory=dict)
+    names: frozenset[str] = frozenset()  # lower-case proper names (and their stems) that never break
+
+
+@by_file_version(maxsize=256)
 def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
 
 
-@lru_cache(maxsize=8)
+@by_file_version(maxsize=8)
 def _glyphs(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
@@ -49,6 +101,47 @@ def missing_characters(text: str, font_path: Path) -> list[str]:
     return sorted({c for c in text if c not in "\n\t" and ord(c) not in cmap})
 
 
+def width(face: ImageFont.FreeTypeFont, text: str, lang: str) -> float:
+    """The advance width of a line as drawn (shaped for the language, with the brand's font features)."""
+    return face.getlength(text, language=LANGUAGE_TAGS.get(lang, "et"), features=list(FEATURES))
+
+
+def draw_options(lang: str) -> dict:
+    """Keyword arguments for ImageDraw.text that match `width`."""
+    return {"language": LANGUAGE_TAGS.get(lang, "et"), "features": list(FEATURES)}
+
+
+# ---- names and break points ---------------------------------------------------------------------
+
+def names_from(texts: Iterable[str]) -> frozenset[str]:
+    """Lower-case proper names from place and municipality names: every capitalised word of them."""
+    found = set()
+    for text in texts:
+        for word in re.split(r"[\s,;:()„“”\"/]+", text):
+            core = _core(word)
+            if len(core) >= 3 and core[:1].isupper():
+                found.add(core.lower())
+    return frozenset(found)
+
+
+def place_names(brand, message=None) -> frozenset[str]:
+    """Proper names the setter never splits: the municipalities' names in every language, and the
+    message's own places (venues, address)."""
+    texts = [name for m in brand.municipalities.values() for name in m.names.values()]
+    if message is not None and message.event is not None:
+        texts += [*message.event.venues.values(), message.event.address or ""]
+    return names_from(texts)
+
+
+def is_name(word: str, first: bool, rules: Rules) -> bool:
+    """A proper name: capitalised in mid-sentence, or a known name or an inflected form of one („Väimelas“)."""
+    core = _core(word)
+    if core[:1].isupper() and not first:
+        return True
+    lower = core.lower()
+    return any(lower.startswith(name) and len(lower) - len(name) <= 4 for name in rules.names)
+
+
 @lru_cache(maxsize=4)
 def _hyphenator(lang: str) -> pyphen.Pyphen | None:
     return pyphen.Pyphen(lang="et_EE") if lang == "et" else None
@@ -60,11 +153,31 @@ def break_points(word: str, lang: str, exceptions: Mapping[str, str]) -> list[in
         return _soft_positions(word)
     if lang != "et":
         return []
-    known = exceptions.get(word.lower())
+    known = exceptions.get(_core(word).lower())
     if known:
-        return _soft_positions(known.replace(HYPHEN, SOFT_HYPHEN))
+        lead = word.index(_core(word)[:1]) if _core(word) else 0
+        return [lead + p for p in _soft_positions(known.replace(HYPHEN, SOFT_HYPHEN))]
     hyphenator = _hyphenator(lang)
     return list(hyphenator.positions(word)) if hyphenator else []
+
+
+def allowed_breaks(word: str, first: bool, rules: Rules) -> list[int]:
+    """The break points a typesetter would use: none in a short word, a name, a number or an address;
+    at least MIN_PART letters on either side."""
+    plain = _plain(word)
+    core = _core(plain)
+    if NBSP in word:
+        return []  # units kept together never break
+    if SOFT_HYPHEN not in word and (sum(c.isalpha() for c in core) < MIN_HYPHENATED or is_name(plain, first, rules)
+                                    or any(c.isdigit() or c in "/@.:_" for c in core) or core.isupper()):
+        return []
+    result = []
+    for pos in break_points(word, rules.lang, rules.exceptions):
+        left, right = plain[:pos], plain[pos:]
+        if sum(c.isalpha() for c in left) >= MIN_PART and sum(c.isalpha() for c in right) >= MIN_PART \
+                and left[-1:].isalpha() and right[:1].isalpha():
+            result.append(pos)
+    return result
 
 
 def _soft_positions(marked: str) -> list[int]:
@@ -77,77 +190,221 @@ def _soft_positions(marked: str) -> list[int]:
     return positions
 
 
-def wrap(text: str, face: ImageFont.FreeTypeFont, width: float, lang: str,
-         exceptions: Mapping[str, str]) -> list[str] | None:
-    """Greedy word wrap; a word wider than the line is hyphenated where allowed. None if it cannot fit."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        current = ""
-        words = paragraph.split()
-        while words:
-            word = words.pop(0)
-            candidate = f"{current} {_plain(word)}".strip()
-            if _width(face, candidate, lang) <= width:
-                current = candidate
-                continue
-            head, tail = _split_to_fit(word, current, face, width, lang, exceptions)
-            if head:
-                lines.append(f"{current} {head}".strip())
-                current = ""
-                words.insert(0, tail)
-            elif current:
-                lines.append(current)
-                current = ""
-                words.insert(0, word)
-            else:
-                return None  # a single unbreakable word wider than the box
-        lines.append(current)
-    return lines
-
-
-def _split_to_fit(word: str, current: str, face, width: float, lang: str, exceptions) -> tuple[str, str]:
-    """The longest hyphenated head of `word` that still fits after `current`, and the rest."""
-    plain = _plain(word)
-    for pos in sorted(break_points(word, lang, exceptions), reverse=True):
-        head = plain[:pos] + HYPHEN
-        if _width(face, f"{current} {head}".strip(), lang) <= width:
-            return head, plain[pos:]
-    return "", word
-
-
 def _plain(word: str) -> str:
     return word.replace(SOFT_HYPHEN, "")
 
 
-def _width(face: ImageFont.FreeTypeFont, text: str, lang: str) -> float:
-    return face.getlength(text, language=LANGUAGE_TAGS.get(lang, "et"))
+def _core(word: str) -> str:
+    return word.strip(".,:;!?„“”\"'()[]«»…–—-")
+
+
+# ---- keeping units together ------------------------------------------------------------------------
+
+def keep_together(text: str) -> str:
+    """No-break spaces where a line must not break: before a dash, after a day number before its month
+    („12. märts“), after „kell“/„at“, between a number and its unit („318 m“), before a year after a month
+    and between a name and its number („Tartu 2024“)."""
+    lines = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ")
+        out = words[:1]
+        for word in words[1:]:
+            previous = out[-1]
+            if _binds(previous, word):
+                out[-1] = f"{previous}{NBSP}{word}"
+            else:
+                out.append(word)
+        lines.append(" ".join(out))
+    return "\n".join(lines)
+
+
+def _binds(previous: str, word: str) -> bool:
+    last = previous.split(NBSP)[-1]
+    if not last or not word:
+        return False
+    core_prev, core = _core(last).lower(), _core(word).lower()
+    if word in DASHES:
+        return True  # a dash never starts a line
+    if last.lower() in BIND_NEXT:
+        return True
+    if re.fullmatch(r"\d{1,2}\.?", last) and (core in MONTHS or core == "päiv"):
+        return True  # 12. märts, 12 March, (mahlakuu) 28. päiv
+    if (core_prev in MONTHS or core_prev == "päiv") and re.fullmatch(r"\d{1,4}\.?,?", word):
+        return True  # märts 2027, mahlakuu 28. päiv 2027
+    if re.fullmatch(r"[\d.,–-]+", last) and core in UNITS:
+        return True  # 318 m, 25 €
+    if re.fullmatch(r"\d{4}[.,!?]?", word) and _core(last)[:1].isupper():
+        return True  # Tartu 2024
+    return False
+
+
+# ---- the setter ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Piece:
+    """Text between two break opportunities, and the kind of break after it."""
+
+    text: str
+    after: str  # "space", "hyphen", "separator", "newline" or "end"
+    word_end: bool  # the piece ends a word (a hyphen break is inside a word)
+
+
+def _pieces(text: str, rules: Rules, hyphenate: Callable[[str], bool]) -> list[_Piece]:
+    """Break opportunities of a text: spaces, a „·“ separator, and hyphenation points in words that
+    `hyphenate` says cannot fit a line on their own."""
+    pieces: list[_Piece] = []
+    paragraphs = text.split("\n")
+    for p_index, paragraph in enumerate(paragraphs):
+        words = [w for w in paragraph.split(" ") if w]
+        first = True
+        for w_index, word in enumerate(words):
+            if word == SEPARATOR and pieces and pieces[-1].after == "space":
+                pieces[-1] = _Piece(pieces[-1].text, "separator", True)
+                continue
+            parts = [_plain(word)]
+            if hyphenate(_plain(word)):
+                positions = allowed_breaks(word, first, rules)
+                plain = _plain(word)
+                bounds = [0, *positions, len(plain)]
+                parts = [plain[a:b] for a, b in zip(bounds, bounds[1:])]
+            for part in parts[:-1]:
+                pieces.append(_Piece(part, "hyphen", False))
+            last_in_paragraph = w_index == len(words) - 1
+            after = ("end" if p_index == len(paragraphs) - 1 else "newline") if last_in_paragraph else "space"
+            pieces.append(_Piece(parts[-1], after, True))
+            first = word[-1:] in ".!?:" and not word[:-1].isdigit()  # „12.“ is an ordinal, not a sentence end
+    return pieces
+
+
+def _line_text(pieces: list[_Piece], start: int, end: int) -> str:
+    """The line made of pieces[start:end], as drawn."""
+    text = ""
+    for piece in pieces[start:end - 1]:
+        text += piece.text + {"space": " ", "hyphen": "", "separator": f" {SEPARATOR} "}.get(piece.after, "")
+    last = pieces[end - 1]
+    return text + last.text + (HYPHEN if last.after == "hyphen" else "")
+
+
+@dataclass(frozen=True)
+class Setting:
+    lines: tuple[str, ...]
+    cost: float  # what the line breaking minimised at this size
+
+
+def set_lines(text: str, measure: Callable[[str], float], line_width: float, max_lines: int,
+              rules: Rules) -> Setting | None:
+    """The best line breaking of `text` within `line_width` and `max_lines` (widths from `measure`);
+    None if no breaking fits."""
+    pieces = _pieces(text, rules, lambda word: measure(word) > line_width)
+    if not pieces:
+        return Setting(("",), 0.0)
+    n = len(pieces)
+    multi_word = sum(p.word_end for p in pieces) > 1
+    # best[k][i]: (cost, previous index) of setting pieces[:i] in k lines, ending with a break after i - 1.
+    best: list[dict[int, tuple[float, int]]] = [{0: (0.0, -1)}]
+    for k in range(1, max_lines + 1):
+        row: dict[int, tuple[float, int]] = {}
+        for start, (cost, _) in best[k - 1].items():
+            if start >= n:
+                continue
+            for end in range(start + 1, n + 1):
+                if any(p.after == "newline" for p in pieces[start:end - 1]):
+                    break  # a line never runs over the writer's line break
+                line = _line_text(pieces, start, end)
+                w = measure(line)
+                if w > line_width:
+                    break
+                above = best[k - 1][start][1]  # where the line before this one starts
+                line_cost = cost + _line_cost(pieces, start, end, w, line_width, multi_word, above)
+                if end not in row or line_cost < row[end][0]:
+                    row[end] = (line_cost, start)
+        best.append(row)
+    finished = [(best[k][n][0], k) for k in range(1, max_lines + 1) if n in best[k]]
+    if not finished:
+        return None
+    cost, k = min(finished)
+    ends, end = [], n
+    while k > 0:
+        ends.append(end)
+        end = best[k][end][1]
+        k -= 1
+    bounds = [0, *reversed(ends)]
+    lines = tuple(_line_text(pieces, a, b) for a, b in zip(bounds, bounds[1:]))
+    return Setting(lines, cost)
+
+
+def _line_cost(pieces: list[_Piece], start: int, end: int, w: float, line_width: float, multi_word: bool,
+               above: int) -> float:
+    """Raggedness of one line plus its penalties; `above` is where the line before it starts (-1: none)."""
+    cost = ((line_width - w) / line_width) ** 2
+    last = pieces[end - 1]
+    if last.after == "hyphen":
+        cost += HYPHEN_COST
+    if last.after == "separator":
+        cost -= SEPARATOR_BONUS
+    one_word = multi_word and sum(p.word_end for p in pieces[start:end]) == 1
+    length = sum(c.isalpha() for c in last.text)
+    if one_word and last.after == "end":
+        if above >= 0 and sum(p.word_end for p in pieces[above:start]) > 1:
+            cost += ORPHAN_COST
+        if length <= 5:
+            cost += SHORT_ORPHAN_COST
+    elif one_word and last.word_end and length <= 4:
+        cost += TINY_LONELY_COST if length <= 2 else LONELY_COST
+    if last.after in ("space", "separator") and len(_core(last.text.split(NBSP)[-1])) == 1 \
+            and last.text.split(NBSP)[-1].isalpha():
+        cost += DANGLING_COST
+    return cost
 
 
 def fit(text: str, font_path: Path, box: tuple[int, int], sizes: tuple[int, int], max_lines: int, lang: str,
-        exceptions: Mapping[str, str], leading: float = 1.15) -> Fitted | None:
-    """The largest size in [min, max] whose wrapped lines fit the box and the line limit; None if none does.
+        exceptions: Mapping[str, str], leading: float = 1.15, names: frozenset[str] = frozenset()) -> Fitted | None:
+    """The size in [min, max] with the best line breaks that fit the box and the line limit; None if none does.
 
-    Tries the minimum first (a text that cannot fit fails fast), then a binary search: fewer pixels
-    never need more lines, so the sizes that fit form one range from the minimum up."""
+    Every size is set with its best breaking (widths measured once at a reference size and scaled); the
+    settings are ranked by their cost plus a preference for larger sizes, and the best is checked with
+    the real font at its size (an off-by-a-pixel line falls back to the next best)."""
+    rules = Rules(lang, exceptions, names)
+    text = keep_together(text)
+    measure = _reference_measure(font_path, lang)
     low, high = sizes
-    best = _try(text, font_path, box, low, max_lines, lang, exceptions, leading)
-    if best is None:
-        return None
-    low += 1
-    while low <= high:
-        middle = (low + high) // 2
-        attempt = _try(text, font_path, box, middle, max_lines, lang, exceptions, leading)
-        if attempt is None:
-            high = middle - 1
-        else:
-            best, low = attempt, middle + 1
-    return best
+    ranked = []
+    for size in range(high, low - 1, -1):
+        line_height = round(size * leading)
+        lines_allowed = min(max_lines, box[1] // line_height) if line_height else 0
+        if lines_allowed < 1:
+            continue
+        scale = size / REFERENCE_SIZE
+        setting = set_lines(text, lambda s: measure(s) * scale, box[0], lines_allowed, rules)
+        if setting is not None:
+            ranked.append((setting.cost + size_cost(size, (low, high)), -size, setting, line_height))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    for _, minus_size, setting, line_height in ranked:
+        face = font(font_path, -minus_size)
+        if all(width(face, line, lang) <= box[0] for line in setting.lines):
+            return Fitted(size=-minus_size, lines=setting.lines, line_height=line_height)
+    return None
 
 
-def _try(text: str, font_path: Path, box: tuple[int, int], size: int, max_lines: int, lang: str,
-         exceptions: Mapping[str, str], leading: float) -> Fitted | None:
-    lines = wrap(text, font(font_path, size), box[0], lang, exceptions)
-    line_height = round(size * leading)
-    if lines is None or len(lines) > max_lines or line_height * len(lines) > box[1]:
-        return None
-    return Fitted(size=size, lines=tuple(lines), line_height=line_height)
+@by_file_version(maxsize=16)
+def _reference_measure(font_path: Path, lang: str) -> Callable[[str], float]:
+    face = font(font_path, REFERENCE_SIZE)
+
+    @lru_cache(maxsize=8192)
+    def measure(text: str) -> float:
+        return width(face, text, lang)
+
+    return measure
+
+
+def set_at(text: str, font_path: Path, size: float, line_width: float, max_lines: int, rules: Rules) -> Setting | None:
+    """The best breaking of a text at one given size (posters: WeasyPrint sets the lines Python chose)."""
+    measure = _reference_measure(font_path, rules.lang)
+    scale = size / REFERENCE_SIZE
+    return set_lines(keep_together(text), lambda s: measure(s) * scale, line_width, max_lines, rules)
+
+
+def size_cost(size: float, sizes: tuple[float, float]) -> float:
+    """The preference for larger sizes that `fit` adds to a setting's cost."""
+    low, high = sizes
+    return SIZE_WEIGHT * (high - size) / max(high - low, 1e-9)

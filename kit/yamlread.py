@@ -2,6 +2,12 @@
 
 Every scalar stays a string (BaseLoader): `18:00` would otherwise become 1080, `no` False and
 `0123` the octal 83. The schema in content.py converts each field explicitly and says what it expected.
+
+Every read is bounded, so no file can make kit hang or exhaust memory: aliases (`*name`) are refused (no kit
+file needs them, and nine nested ones expand a few lines into a billion values), nesting is at most
+MAX_DEPTH levels deep, and a YAML text is at most MAX_YAML_BYTES long (pure-Python YAML parses about
+100 KB a second of CPU at worst: 32 KB of a one-letter flow list took 0.32 s, so one file stays well
+under a second).
 """
 from __future__ import annotations
 
@@ -12,6 +18,9 @@ from typing import Any
 import yaml
 
 Key = tuple[str | int, ...]
+
+MAX_YAML_BYTES = 32 * 1024  # one YAML text: message.yaml, a front matter, a brand file (now at most 4 KB)
+MAX_DEPTH = 20  # mappings and lists nested in one another (kit's own files need 5)
 
 
 class YamlProblem(Exception):
@@ -45,10 +54,44 @@ class Doc:
         return ".".join(str(k) for k in best)
 
 
+class _Alias(yaml.ScalarNode):
+    """Stands where an alias was written, so that the problem can name its field."""
+
+
+class _Refused(Exception):
+    def __init__(self, mark: yaml.Mark, text: str):
+        super().__init__(text)
+        self.mark, self.text = mark, text
+
+
+class _BoundedLoader(yaml.BaseLoader):
+    """BaseLoader that never expands an alias and refuses deep nesting (the composer recurses per level)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            return _Alias("tag:yaml.org,2002:str", "", event.start_mark, event.end_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(self.peek_event().start_mark, f"nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def parse(text: str, first_line: int = 1) -> Doc:
     """Parse YAML; `first_line` is where the text starts in its file (front matter starts at 2)."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_YAML_BYTES:
+        raise YamlProblem(first_line, f"{size // 1024} KB of YAML is more than the {MAX_YAML_BYTES // 1024} KB "
+                                      "kit reads (in a <lang>.md, long text belongs in the body)")
     try:
-        node = yaml.compose(text, Loader=yaml.BaseLoader)
+        node = yaml.compose(text, Loader=_BoundedLoader)
+    except _Refused as exc:
+        raise YamlProblem(exc.mark.line + first_line, exc.text) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line if mark else 0) + first_line
@@ -68,9 +111,15 @@ def parse(text: str, first_line: int = 1) -> Doc:
 
 def _convert(node: yaml.Node, key: Key, doc: Doc, offset: int) -> Any:
     doc.lines.setdefault(key, node.start_mark.line + 1 + offset)
+    if isinstance(node, _Alias):
+        raise YamlProblem(node.start_mark.line + 1 + offset, "YAML aliases (*name) are not supported; "
+                          "write the value out in full", ".".join(str(k) for k in key))
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or isinstance(key_node, _Alias):
+                raise YamlProblem(key_node.start_mark.line + 1 + offset, "a field name must be plain text, "
+                                  "not a list, a mapping or an alias", ".".join(str(k) for k in key))
             name = str(key_node.value)
             if name in result:
                 raise YamlProblem(key_node.start_mark.line + 1 + offset, "appears twice", name)

@@ -15,16 +15,17 @@ from kit.errors import RenderError
 from kit.model import Job
 from kit.render.newsletter import newsletter_html, plan_issues
 from kit.render.newsletter import render as render_newsletter
+from kit.render.press import check as check_press
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
-from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
-from tests.servers import CHROMIUM
+from tests.browser import screenshot
+from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context, new_project
 
 QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
 
 
-@pytest.fixture
-def ctx(project):
+def documents_context(project):
+    """Two messages (one with a quote, one an event) and a newsletter intro."""
     project.add("koosloome", texts={"et": QUOTE_MD.format(title="Tule koosloome töötuppa!", summary="Valime tegevused."),
                                     "en": QUOTE_MD.format(title="Join the workshop!", summary="We choose.")})
     event = MESSAGE_YAML.format(id="leelo").replace("date: 2026-11-02", "date: 2026-11-20") + (
@@ -32,6 +33,11 @@ def ctx(project):
     project.add("leelo", event)
     project.write("messages/_newsletter/2026-11.yaml", "et: Novembri sissejuhatus.\nen: The November intro.\n")
     return context(project)
+
+
+@pytest.fixture
+def ctx(project):
+    return documents_context(project)
 
 
 def newsletter(ctx, lang="et"):
@@ -122,21 +128,16 @@ def test_oversized_issue_is_a_check_error(ctx, monkeypatch):
 
 
 def test_dark_mode_in_a_real_browser(ctx, tmp_path):
-    """Chromium with prefers-color-scheme: dark shows the dark palette; screenshots kept for review."""
+    """Chromium with prefers-color-scheme: dark shows the dark palette (screenshots in tmp_path)."""
     import numpy as np
-    from PIL import Image
 
     html, _, _ = newsletter(ctx)
     page = tmp_path / "newsletter.html"
     page.write_text(html)
-    shots = Path(__file__).resolve().parent.parent / "outputs" / "test-screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     brightness = {}
     for scheme, flags in (("light", []), ("dark", ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"])):
-        shot = shots / f"newsletter-{scheme}.png"
-        subprocess.run(CHROMIUM + flags + [f"--user-data-dir={tmp_path / scheme}", "--window-size=700,1200",
-                                           f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
-        brightness[scheme] = np.asarray(Image.open(shot).convert("L")).mean()
+        shot = screenshot(page.as_uri(), tmp_path / f"newsletter-{scheme}.png", (700, 1200), *flags)
+        brightness[scheme] = np.asarray(shot.convert("L")).mean()
     assert brightness["light"] > 180 and brightness["dark"] < 90, brightness
 
 
@@ -156,12 +157,14 @@ def press(ctx, message_id="koosloome", lang="et", message=None):
     return {a.path.rsplit(".", 1)[1]: a.data for a in render_press(job, ctx)}
 
 
-@pytest.fixture
-def press_files(ctx, tmp_path):
-    files = press(ctx)
+@pytest.fixture(scope="module")
+def press_files(tmp_path_factory):
+    """One press release in every format, rendered once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("press")
+    files = press(documents_context(new_project(folder / "proj")))
     for suffix, data in files.items():
-        (tmp_path / f"press.{suffix}").write_bytes(data)
-    return files, tmp_path
+        (folder / f"press.{suffix}").write_bytes(data)
+    return files, folder
 
 
 def test_press_pdf_is_tagged_with_embedded_fonts(press_files):
@@ -216,6 +219,49 @@ def test_embargo_line_gives_date_time_and_zone_in_the_language(ctx):
     assert "Embargoed until 12 January 2027, 10:00 EET" in press(ctx, lang="en", message=embargoed)["txt"].decode()
 
 
+LONG_URL = ("https://www.vorumaa.ee/sundmused/2027/loov-voru-maakond-koosloome-tootuba?utm_source=pressiteade"
+            "&utm_medium=email&utm_campaign=koosloome_2027_talv&registreerimine=avatud&keel=et")
+
+
+def words_past_the_right_margin(pdf: bytes, folder: Path) -> tuple[str, list[str]]:
+    """Measured on the PDF (pdftotext -bbox), not by kit's own check: A4, 22 mm side margins (press.css)."""
+    path = folder / "measured.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    mm = 72 / 25.4
+    right = (210 - 22) * mm
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>', out)
+    text = "".join(word for _, _, word in words).replace("&amp;", "&")
+    return text, [f"{word} (to {float(x1):.1f} of {right:.1f} pt)" for x0, x1, word in words if float(x1) > right + 0.5]
+
+
+def test_a_very_long_url_in_the_body_wraps_inside_the_right_margin(ctx, tmp_path):
+    """Before: the URL, one unbreakable word, ran 80 mm past the margin and off the page."""
+    message = ctx.messages["koosloome"]
+    body = f"Registreeri siin: {LONG_URL}\n\nVõi lingilt <{LONG_URL}>."
+    message = replace(message, translations={**message.translations,
+                                             "et": replace(message.translations["et"], body_md=body)})
+    text, outside = words_past_the_right_margin(press(ctx, message=message)["pdf"], tmp_path)
+    assert text.count(LONG_URL) == 2 and not outside, outside
+
+
+@pytest.mark.filterwarnings("ignore::kit.i18n.LanguageFallback")  # Võro press labels fall back to Estonian
+def test_a_headline_word_longer_than_the_line_is_a_named_error(ctx):
+    """Võro is never hyphenated automatically, so a long compound in a headline cannot break."""
+    word = "Vanavanõmbidõkokkosaamisõpäiväkorraldamisõtoimkunnakoosolõk"
+    message = ctx.messages["koosloome"]
+    vro = replace(message.translations["et"], lang="vro", title=f"Tulõ {word}", source="messages/koosloome/vro.md")
+    message = replace(message, translations={**message.translations, "vro": vro})
+    expected = ("press text koosloome (vro): the headline runs past the page margin: "
+                "'Vanavanõmbidõkokkosaamisõpäiväkorraldamisõtoimk…'; "
+                "shorten the word or add a soft hyphen (U+00AD) where it may break")
+    with pytest.raises(RenderError) as err:
+        press(ctx, lang="vro", message=message)
+    assert str(err.value) == expected
+    assert [str(p) for p in check_press(message, "vro", ctx)] == ["messages/koosloome/vro.md: " + expected]
+    assert check_press(ctx.messages["koosloome"], "et", ctx) == []
+
+
 def test_estonian_ordinals_are_not_turned_into_lists():
     html = str(markdown_html("2024. aastal oli Tartu kultuuripealinn.\n\n15. juunil kohtume.\n\n1. Esimene\n2. Teine"))
     assert html.startswith("<p>2024. aastal") and "<p>15. juunil kohtume.</p>" in html
@@ -224,11 +270,17 @@ def test_estonian_ordinals_are_not_turned_into_lists():
 
 def test_embargoed_newsletters_and_press_texts_stay_off_the_site(tmp_path):
     from kit.build import build
+    from kit.render import Registry
+    from kit.render.newsletter import RENDERER as NEWSLETTER
+    from kit.render.press import RENDERER as PRESS
     from tests.test_site import add_standard_messages, make_project, site_files
 
     project = make_project(tmp_path / "p", languages='["et"]')
     add_standard_messages(project)
-    build(project.settings, now=NOW)
+    documents = Registry()  # the two renderers under test: social cards and posters would only cost time
+    for renderer in (PRESS, NEWSLETTER):
+        documents.register(renderer)
+    build(project.settings, now=NOW, registry=documents)
     built = {p.relative_to(project.root / "outputs/kit").as_posix() for p in (project.root / "outputs/kit").rglob("*")}
     assert "press/salajane-embargo/et/press-salajane-embargo-et.pdf" in built  # built for review
     assert "newsletters/2027-01/et/newsletter-2027-01-et.html" in built

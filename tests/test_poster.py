@@ -1,5 +1,6 @@
 """Posters checked on real PDFs from WeasyPrint: boxes, fonts, text, QR, overflow, resolution, hostile input."""
 import io
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -12,9 +13,9 @@ from PIL import Image
 
 from kit.errors import RenderError
 from kit.model import Job
-from kit.render.pdf import render_document
+from kit.render.pdf import project_url, render_document
 from kit.render.poster import check, plan, render
-from tests.conftest import context, landscape
+from tests.conftest import TEXT_MD, context, landscape
 
 MM = 72 / 25.4
 pytestmark = pytest.mark.filterwarnings("ignore:.*print shops ask for 300:UserWarning")
@@ -52,6 +53,86 @@ def rendered(tmp_path_factory):
         path.write_bytes(pdf)
         out[variant] = (path, png)
     return out
+
+
+# Võro is never hyphenated automatically: a compound like this one cannot break at all.
+LONG_WORD = "Vanavanõmbidõkokkosaamisõpäiv"  # 29 letters
+TOO_LONG_WORD = "Vanavanõmbidõkokkosaamisõpäiväkorraldamisõtoimkunnakoosolõk"  # 59: more than a line at any size
+VRO_MD = TEXT_MD.replace("Esimene punkt", "Edimäne punkt").replace("Teine punkt", "Tõõnõ punkt")
+
+
+def vro_project(root, title):
+    """A project with the three languages of the real one (the `project` fixture has two), the title in Võro."""
+    import shutil
+
+    from tests.conftest import REPO, Project
+
+    root.mkdir()
+    shutil.copytree(REPO / "brand", root / "brand")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    project = Project(root)
+    project.add("koosloome", texts={"et": TEXT_MD.format(title="Tule töötuppa!", summary="Valime tegevused."),
+                                    "en": TEXT_MD.format(title="Join the workshop!", summary="We choose."),
+                                    "vro": VRO_MD.format(title=title, summary="Valimi edimädse ütidse tegevüse.")})
+    return context(project)
+
+
+def words_outside_the_safe_area(path, office: bool, side_mm: float | None = None) -> tuple[list[str], list[str]]:
+    """Measured on the PDF itself, independent of kit's own check: every word's box (pdftotext -bbox) against
+    the trim less 3 mm (print) or the page less the office printer's 6 mm; `side_mm` from the left and right
+    edges instead, if given. Returns (words, words outside)."""
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[0].obj
+        mx0, my0, mx1, my1 = (float(v) for v in page["/MediaBox"])
+        tx0, ty0, tx1, ty1 = (float(v) for v in page["/TrimBox"])
+    inset = (6 if office else 3) * MM
+    side = inset if side_mm is None else side_mm * MM
+    # pdftotext measures from the media box's top-left corner, y downwards
+    left, right, top, bottom = tx0 - mx0 + side, tx1 - mx0 - side, my1 - ty1 + inset, my1 - ty0 - inset
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    words, outside = [], []
+    for match in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>',
+                             out):
+        x0, y0, x1, y1 = (float(v) for v in match.groups()[:4])
+        words.append(match.group(5))
+        if x0 < left - 0.5 or x1 > right + 0.5 or y0 < top - 0.5 or y1 > bottom + 0.5:
+            outside.append(f"{match.group(5)} ({x0:.1f}–{x1:.1f} of {left:.1f}–{right:.1f} pt)")
+    return words, outside
+
+
+@pytest.mark.parametrize("variant,side_mm", [("A4", 12), ("A3", 12 * 1.414), ("A4-office", 12 + 6)])
+def test_every_word_of_a_poster_lies_inside_the_margins(rendered, variant, side_mm):
+    """Inside the trim and, left and right, inside the layout's margins (the municipality name ran 2 mm past
+    the right one: WeasyPrint left a flex `gap` out of the box's width)."""
+    words, outside = words_outside_the_safe_area(rendered[variant][0], variant.endswith("office"), side_mm)
+    assert "koosloome" in words and "Rõuge" in words and not outside, outside
+
+
+def test_a_long_voro_word_makes_the_title_smaller_and_stays_inside_the_trim(tmp_path):
+    """Clipped before: at the largest size the word ran past the page edge of A4-office and the trim of A4/A3."""
+    ctx = vro_project(tmp_path / "proj", f"Tulõ {LONG_WORD}")
+    for variant in ("A4", "A3", "A4-office"):
+        path = tmp_path / f"{variant}.pdf"
+        path.write_bytes(poster(ctx, variant, lang="vro")[0])
+        words, outside = words_outside_the_safe_area(path, variant.endswith("office"))
+        assert LONG_WORD in words and not outside, (variant, outside)
+
+
+def test_a_word_too_long_for_the_smallest_title_is_a_named_error(tmp_path):
+    ctx = vro_project(tmp_path / "proj", TOO_LONG_WORD)
+    with pytest.raises(RenderError) as err:
+        poster(ctx, "A4", lang="vro")
+    assert str(err.value) == (
+        "poster koosloome (vro, rouge, A4): even with the smallest title, the title runs past the trim edge: "
+        "'Vanavanõmbidõkokkosaamisõpäiväkorraldamisõtoimk…'; "
+        "shorten the word or add a soft hyphen (U+00AD) where it may break")
+    ctx = replace(ctx, settings=replace(ctx.settings, poster_sizes=("A4",)))
+    problems = [str(p) for p in check(ctx.messages["koosloome"], "vro", ctx)]
+    assert problems == [
+        f"messages/koosloome/vro.md: poster koosloome (vro, {m}, {v}): even with the smallest title, the title "
+        f"runs past {edge}: 'Vanavanõmbidõkokkosaamisõpäiväkorraldamisõtoimk…'; "
+        "shorten the word or add a soft hyphen (U+00AD) where it may break"
+        for m in ("voru-linn", "rouge") for v, edge in (("A4", "the trim edge"), ("A4-office", "the printable area"))]
 
 
 def test_plan_has_print_and_office_variants_per_municipality(ctx):
@@ -190,3 +271,18 @@ def test_the_fetcher_refuses_anything_outside_the_allowed_folders(ctx, tmp_path,
         render_document(page, ctx.brand.root / "templates", (ctx.brand.root,), "poster test").write_pdf()
     assert refused.format(secret=secret) in str(err.value)
     assert str(secret) not in opened
+
+
+def test_project_urls_stay_inside_the_allowed_folders(ctx, tmp_path):
+    """Posters name the photo by its place in the project (`kit:messages/…`, so the PDF does not depend on
+    where the project lies); such a URL cannot climb out of the allowed folders either."""
+    secret = tmp_path / "secret.png"  # beside the project folder
+    landscape(size=(20, 20)).save(secret)
+    photo = project_url(ctx.messages["koosloome"].image.path, ctx.settings.root)
+    assert photo == "kit:messages/koosloome/hero.jpg"
+    allowed = (ctx.brand.root, ctx.messages["koosloome"].folder)
+    page = f'<html><body><img src="{photo}"><img src="kit:messages/koosloome/../../../secret.png"></body></html>'
+    with pytest.raises(RenderError) as err:
+        render_document(page, ctx.brand.root / "templates", allowed, "poster test", root=ctx.settings.root).write_pdf()
+    assert "refused: kit:messages/koosloome/../../../secret.png" in str(err.value)
+    assert "hero.jpg" not in str(err.value)

@@ -1,5 +1,5 @@
 """WeasyPrint, made strict: a fetcher that only serves allowed folders, warnings turned into errors,
-and layout checks (one page, no overflowing box, image resolution) read from the laid-out boxes."""
+and layout checks (one page, no overflowing box, no clipped text, image resolution) read from the laid-out boxes."""
 from __future__ import annotations
 
 import logging
@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from kit.errors import RenderError
+from kit.filecache import folder_version
 
 MAX_DATA_URL = 16_384  # small inline SVGs (the pattern) are fine; anything bigger is not ours
 
@@ -31,10 +32,19 @@ def font_config():
     return FontConfiguration()
 
 
-def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str]):
-    """A URL fetcher serving files inside `allowed` folders and small data: URLs; everything else is
-    refused (and recorded): other files, http(s), ftp, big data URLs. It cannot follow a redirect
-    because it never makes a network request."""
+PROJECT_SCHEME = "kit"
+
+
+def project_url(path: Path, root: Path) -> str:
+    """A project file as `kit:messages/<id>/hero.jpg`. WeasyPrint names an image in the PDF after an MD5 of
+    its URL, so a file:// URL would make a poster's bytes depend on where the project folder lies."""
+    return f"{PROJECT_SCHEME}:" + quote(path.resolve().relative_to(root.resolve()).as_posix())
+
+
+def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str], project_root: Path | None = None):
+    """A URL fetcher serving files inside `allowed` folders (by file: URL, or by `project_url` under `project_root`)
+    and small data: URLs; everything else is refused (and recorded): other files, http(s), ftp, big data
+    URLs. It cannot follow a redirect because it never makes a network request."""
     wp = weasyprint()
     roots = tuple(p.resolve() for p in allowed)
 
@@ -43,15 +53,16 @@ def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str]):
             scheme = urlparse(url).scheme.lower()
             if scheme == "data" and len(url) <= MAX_DATA_URL:
                 return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(unquote(urlparse(url).path)).resolve()
+            if scheme in ("file", PROJECT_SCHEME):
+                local = Path(unquote(urlparse(url).path))
+                path = (project_root / local if scheme == PROJECT_SCHEME and project_root else local).resolve()
                 if any(path.is_relative_to(root) for root in roots) and path.is_file():
                     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return wp.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
             refused.append(url if len(url) < 120 else url[:117] + "...")
             raise ValueError(f"refused: {url[:80]}")
 
-    return GuardedFetcher(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
+    return GuardedFetcher(allowed_protocols=("file", "data", PROJECT_SCHEME), allow_redirects=False, timeout=1)
 
 
 # Notices about the machine, not the document: WeasyPrint falling back to a slower library or warning of a
@@ -128,21 +139,23 @@ class StrictDocument:
 
 
 def render_document(html: str, base_url: Path, allowed: tuple[Path, ...], what: str,
-                    stylesheet: Path | None = None, **options) -> StrictDocument:
+                    stylesheet: Path | None = None, root: Path | None = None, **options) -> StrictDocument:
     """Lay out HTML with the guarded fetcher; refusals and warnings become one RenderError.
-    `stylesheet` (a brand CSS file) is parsed once per worker and shared by every document."""
+    `stylesheet` (a brand CSS file) is parsed once per worker and shared by every document;
+    `root` is the project folder that `project_url` links are relative to."""
     wp = weasyprint()
     refused: list[str] = []
     with strict(what):
-        sheets = [brand_stylesheet(stylesheet, stylesheet.stat().st_mtime_ns)] if stylesheet else []
-        document = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=guarded_fetcher(allowed, refused)
+        sheets = [brand_stylesheet(stylesheet, folder_version(stylesheet.parent.parent))] if stylesheet else []
+        document = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=guarded_fetcher(allowed, refused, root)
                            ).render(font_config=font_config(), stylesheets=sheets, **options)
     return StrictDocument(document, refused, what)
 
 
 @lru_cache(maxsize=8)
-def brand_stylesheet(path: Path, mtime: int):
-    """A brand stylesheet, parsed once (30 ms a document saved); it may load files from brand/ only."""
+def brand_stylesheet(path: Path, brand_version: tuple):
+    """A brand stylesheet, parsed once (30 ms a document saved); it may load files from brand/ only, so the
+    versions of brand/'s files key the cache: an edited stylesheet or a replaced font is parsed again."""
     refused: list[str] = []
     with strict(str(path.name)):
         sheet = weasyprint().CSS(filename=str(path), url_fetcher=guarded_fetcher((path.parent.parent,), refused),
@@ -173,6 +186,98 @@ def overflowing(page) -> list[str]:
             if deepest > bottom + 0.5:
                 result.append(box.element.get("id") or box.element_tag)
     return result
+
+
+MM_PX = 96 / 25.4  # WeasyPrint lays out in CSS pixels
+TOLERANCE_PX = 0.5  # rounding in the text engine, far below anything a reader sees
+
+
+@dataclass(frozen=True)
+class Clipped:
+    """A text that runs out of where it may be: `edge` is "box" (past its containing block or a box that
+    clips it or was placed against a margin) or "safe" (past the page's safe area: the trim less a margin for
+    the cutter, what a printer can reach, or the page margins)."""
+    tag: str  # the element whose block holds the text: "h1", "p", "li"
+    classes: tuple[str, ...]
+    word: str  # the longest word of the text that runs out: almost always the one that cannot break
+    edge: str
+
+
+Rect = tuple[float, float, float, float]  # left, top, right, bottom in CSS px from the page's top-left trim corner
+
+
+def inset(page, mm: float) -> Rect:
+    """The page (its trim, for print) less `mm` on every side: the cutter's or the printer's safe margin."""
+    box = page._page_box
+    return (mm * MM_PX, mm * MM_PX, box.margin_width() - mm * MM_PX, box.margin_height() - mm * MM_PX)
+
+
+def content_area(page) -> Rect:
+    """The page inside its @page margins."""
+    box = page._page_box
+    x, y = box.content_box_x(), box.content_box_y()
+    return (x, y, x + box.width, y + box.height)
+
+
+def clipped_text(page, safe: Rect | None = None) -> list[Clipped]:
+    """Every laid-out text box must lie inside `safe` in both directions and, horizontally, inside its
+    containing block's content box and the padding box of every enclosing box that clips (`overflow` other
+    than visible) or was placed on its own (absolutely positioned: sized to hold its text, set against a
+    margin). WeasyPrint never breaks a word that has no break opportunity (Võro is not hyphenated): it lets
+    it run out of its box, where an ancestor cuts it or it runs off the sheet. Text in the page's margin
+    boxes (page numbers) is held only to its own box."""
+    from weasyprint.formatting_structure import boxes as kinds
+
+    found: list[Clipped] = []
+
+    def classes(box) -> tuple[str, ...]:
+        element = getattr(box, "element", None)
+        return tuple((element.get("class") or "").split()) if element is not None else ()
+
+    def outside(x0: float, x1: float, left: float, right: float) -> bool:
+        return x0 < left - TOLERANCE_PX or x1 > right + TOLERANCE_PX
+
+    def visit(box, block, frames: tuple, in_margin: bool) -> None:
+        if isinstance(box, kinds.TextBox):
+            x0, y0 = box.content_box_x(), box.content_box_y()
+            x1, y1 = x0 + box.width, y0 + box.height
+            edge, frame = None, None
+            if safe is not None and not in_margin and (
+                    outside(x0, x1, safe[0], safe[2]) or outside(y0, y1, safe[1], safe[3])):
+                edge = "safe"
+            elif block is not None and not (box.element_tag or "").endswith("::marker") and outside(
+                    x0, x1, block.content_box_x(), block.content_box_x() + block.width):  # markers hang outside
+                edge = "box"
+            else:
+                frame = next((f for f in reversed(frames) if outside(
+                    x0, x1, f.padding_box_x(), f.padding_box_x() + f.padding_width())), None)
+                edge = "box" if frame is not None else None
+            if edge:
+                holder = block if block is not None else box
+                words = box.text.replace("\u00ad", "").split() or [box.text]
+                found.append(Clipped(holder.element_tag, classes(holder) + (classes(frame) if frame else ()),
+                                     max(words, key=len), edge))
+            return
+        if isinstance(box, kinds.BlockContainerBox):
+            block = box
+        if box.style["position"] in ("absolute", "fixed") or box.style["overflow"] != "visible":
+            frames += (box,)
+        for child in getattr(box, "children", None) or []:
+            visit(child, block, frames, in_margin or isinstance(box, kinds.MarginBox))
+
+    visit(page._page_box, None, (), False)
+    return found
+
+
+def clip_advice(clipped: Clipped, names: dict[str, str], edges: dict[str, str], default: str = "a text") -> str:
+    """"the title runs past the trim edge: 'Vanavanõmbidõkokkosaamisõpäiv'": `names` calls a text by the class
+    (or else the tag) of its block, `edges` names the two edges a text can run past."""
+    name = next((names[c] for c in clipped.classes if c in names), names.get(clipped.tag, default))
+    word = clipped.word if len(clipped.word) <= 48 else clipped.word[:47] + "…"
+    return f"{name} runs past {edges[clipped.edge]}: '{word}'"
+
+
+CLIP_FIX = "shorten the word or add a soft hyphen (U+00AD) where it may break"
 
 
 def image_dpi(page, css_class: str, pixel_size: tuple[int, int]) -> float | None:

@@ -18,15 +18,20 @@ from kit.errors import Problem, RenderError
 from kit.i18n import event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
-from kit.render.pdf import image_dpi, overflowing, render_document
-from kit.sanitize import inline_html, soft_hyphenate
+from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, image_dpi, inset, overflowing, project_url, render_document
+from kit.sanitize import inline_html
 from kit.templating import brand_env
+from kit.textfit import Rules, keep_together, place_names, set_at, size_cost
 
 PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
 BLEED_MM = 3
 MARKS_BLEED_MM = 12  # WeasyPrint draws crop marks over half the CSS bleed: they run 6–12 mm from the trim
 OFFICE_MARGIN_MM = 6  # office printers cannot print to the edge
+SAFE_MM = 3  # print: text stays this far inside the trim, where the cutter's tolerance cannot reach it
 TITLE_SIZES = ("xl", "l", "m", "s")
+TITLE_PT = {"xl": 44, "l": 36, "m": 29, "s": 23}  # on A4, scaled by --s; poster.css reads them as --title
+TITLE_MAX_LINES = 6
+MARGIN_MM = 12  # poster.css: --margin is --s × 12 mm (plus the office margin); the title's measure follows it
 MIN_DPI, GOOD_DPI = 150, 300
 
 
@@ -34,6 +39,15 @@ MIN_DPI, GOOD_DPI = 150, 300
 class Paper:
     size: str
     office: bool
+
+    @property
+    def safe_mm(self) -> float:
+        """How far inside the page's edge (the trim, for print) every text must stay."""
+        return OFFICE_MARGIN_MM if self.office else SAFE_MM
+
+    @property
+    def edge_names(self) -> dict[str, str]:
+        return {"box": "the margin", "safe": "the printable area" if self.office else "the trim edge"}
 
     @property
     def variant(self) -> str:
@@ -86,19 +100,31 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     return problems
 
 
+# What a clipped text is called in an error, by the class (or tag) of the block that holds it.
+TEXT_NAMES = {"h1": "the title", "summary": "the summary", "li": "a point", "event": "the event details",
+              "label": "the call to action", "url": "the address", "cobrand": "the partner line",
+              "municipality": "the municipality name", "wordmark": "the wordmark", "draft": "the draft mark"}
+
+
 def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext):
-    """The largest title size whose poster is one page with nothing overflowing; RenderError if none is.
-    Sizes that fit form a run from the smallest up, so a binary search needs two or three layouts."""
+    """The largest title size whose poster is one page with nothing overflowing and no text clipped (a word
+    that cannot break runs past its box or the trim); RenderError if none is. Sizes that fit form a run from
+    the smallest up (a smaller title only frees room), so a binary search needs two or three layouts."""
     what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
     documents: dict[int, object] = {}
+    faults: dict[int, tuple[int, list[str], list]] = {}  # pages, overflowing boxes, clipped texts
 
     def fits(index: int) -> bool:
         if index not in documents:
             html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index])
-            documents[index] = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
-                                               stylesheet=ctx.brand.root / "templates" / "poster.css")
-        document = documents[index]
-        return len(document.pages) == 1 and not overflowing(document.pages[0])
+            document = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
+                                       stylesheet=ctx.brand.root / "templates" / "poster.css",
+                                       root=ctx.settings.root)
+            page = document.pages[0]
+            documents[index] = document
+            faults[index] = (len(document.pages), overflowing(page), clipped_text(page, inset(page, paper.safe_mm)))
+        pages, overflow, clipped = faults[index]
+        return pages == 1 and not overflow and not clipped
 
     low, high = 0, len(TITLE_SIZES) - 1  # TITLE_SIZES runs from the largest to the smallest
     while low < high:
@@ -108,12 +134,44 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
         else:
             low = middle + 1
     if not fits(low):
-        document = documents[low]
-        pages = len(document.pages)
-        raise RenderError(f"{what}: the text does not fit on one page even with the smallest title "
-                          f"({pages} page{'s' if pages > 1 else ''}, overflowing: "
-                          f"{', '.join(overflowing(document.pages[0])) or 'page'}); shorten the title, summary or points")
-    return documents[low], _dpi_warnings(documents[low], message, what)
+        pages, overflow, clipped = faults[low]
+        reasons = []
+        if clipped:
+            advice = sorted({clip_advice(c, TEXT_NAMES, paper.edge_names) for c in clipped})
+            reasons.append(f"even with the smallest title, {', '.join(advice)}; {CLIP_FIX}")
+        if pages > 1 or overflow:
+            reasons.append(f"the text does not fit on one page even with the smallest title "
+                           f"({pages} page{'s' if pages > 1 else ''}, overflowing: "
+                           f"{', '.join(overflow) or 'page'}); shorten the title, summary or points")
+        raise RenderError(f"{what}: " + "; ".join(reasons))
+    chosen = _best_title_size(message, lang, paper, ctx, low)
+    if chosen != low and not fits(chosen):
+        chosen = low
+    return documents[chosen], _dpi_warnings(documents[chosen], message, what)
+
+
+def _best_title_size(message: Message, lang: str, paper: Paper, ctx: RenderContext, largest: int) -> int:
+    """Among the title sizes that fit the page (the largest fitting and all smaller), the one whose line
+    breaks are best (no hyphen, no orphan, balanced lines), larger sizes preferred among equals."""
+    points = (TITLE_PT[TITLE_SIZES[-1]], TITLE_PT[TITLE_SIZES[0]])
+
+    def cost(index: int) -> float:
+        setting = title_setting(message, lang, paper, ctx, TITLE_SIZES[index])
+        return (setting.cost if setting else 1e9) + size_cost(TITLE_PT[TITLE_SIZES[index]], points)
+
+    return min(range(largest, len(TITLE_SIZES)), key=lambda i: (cost(i), i))
+
+
+def title_setting(message: Message, listing_lang: str, paper: Paper, ctx: RenderContext, title_size: str):
+    """The title's lines at one poster size, broken by the headline setter (kit/textfit.py) and handed to
+    WeasyPrint as explicit lines; None if no breaking fits (WeasyPrint then breaks at spaces alone)."""
+    text = message.text(listing_lang)
+    scale = paper.css()["scale"]
+    margin_mm = scale * MARGIN_MM + (OFFICE_MARGIN_MM if paper.office else 0)
+    width_px = (PAPER_MM[paper.size][0] - 2 * margin_mm) * 96 / 25.4 - 1  # CSS px; 1 px to spare for rounding
+    size_px = scale * TITLE_PT[title_size] * 96 / 72
+    rules = Rules(text.lang, ctx.brand.hyphenation.get(text.lang, {}), place_names(ctx.brand, message))
+    return set_at(text.title, ctx.brand.fonts.display, size_px, width_px, TITLE_MAX_LINES, rules)
 
 
 def _dpi_warnings(document, message: Message, what: str) -> list[str]:
@@ -133,22 +191,26 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
     """A poster is wholly in the language of its text (a Võro listing may fall back to the Estonian text)."""
     brand, text = ctx.brand, message.text(listing_lang)
     lang = content_lang = text.lang
-    exceptions = brand.hyphenation.get(content_lang, {})
+    setting = title_setting(message, listing_lang, paper, ctx, title_size)
+    title_lines = list(setting.lines) if setting else [keep_together(text.title)]
+    event = event_details(message, lang, municipality)
+    if event:  # „kell 12.00“, „12. märts“ never split; the venue starts its own line (see the template)
+        event = {key: keep_together(value) for key, value in event.items()}
     url = message.event.url if message.event and message.event.url else message.cta_url
     cobrand = next(iter(brand.cobrands.values()), None) if message.tartu2024 else None
     return brand_env(brand.root / "templates").get_template("poster.html").render(
         lang=content_lang, page=paper.css(), colors=brand.colors, title_size=title_size,
-        title=soft_hyphenate(text.title, exceptions), summary=text.summary,
-        points=[inline_html(p) for p in text.points], event=event_details(message, lang, municipality),
+        title_pt=TITLE_PT[title_size], title=text.title, title_lines=title_lines, summary=text.summary,
+        points=[inline_html(p) for p in text.points], event=event,
         labels={"when": label("when", lang), "where": label("where", lang)},
         municipality=brand.municipalities[municipality], municipality_name=brand.municipalities[municipality].name(lang),
-        photo_url=message.image.path.as_uri() if message.image else "", image_alt=text.image_alt,
+        photo_url=project_url(message.image.path, ctx.settings.root) if message.image else "", image_alt=text.image_alt,
         focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
         pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
         qr_svg=_qr_svg(url, brand.colors["ink"]) if url else "",
         cobrand_line=(cobrand.lines.get(lang) or cobrand.lines["et"]) if cobrand else "",
-        cobrand_mark=cobrand.mark.as_uri() if cobrand and cobrand.mark else "",
+        cobrand_mark=project_url(cobrand.mark, ctx.settings.root) if cobrand and cobrand.mark else "",
         draft=label("draft", lang) if message.is_draft else "",
         created=message.updated.isoformat(timespec="seconds"))  # fixed dates: same inputs, same bytes
 
@@ -209,4 +271,4 @@ def _trim_crop(page) -> tuple[float, float, float, float]:
 
 RENDERER = Renderer(name="poster", plan=plan, render=render, check=check,
                     brand_inputs=("templates/poster.*", "*.svg"),
-                    helpers=("kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets"))
+                    helpers=("kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets", "kit.textfit"))

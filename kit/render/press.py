@@ -7,11 +7,12 @@ import textwrap
 from markupsafe import Markup
 
 from kit.brand_assets import mark_svg
+from kit.errors import Problem, RenderError
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
 from kit.press import PressRelease, press_release
 from kit.render import JobSpec, RenderContext, Renderer
-from kit.render.pdf import render_document
+from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, content_area, render_document
 from kit.sanitize import markdown_html
 from kit.templating import brand_env
 
@@ -28,13 +29,38 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     release = press_release(message, job.lang, ctx.brand, ctx.settings.site_url)
     created = message.updated.isoformat(timespec="seconds")
     web = html(release, message, ctx, created, css_href=_css_data_url(ctx))
-    printable = html(release, message, ctx, created, css_href="")
-    document = render_document(printable, ctx.brand.root / "templates", (ctx.brand.root,),
-                               f"press text {message.id} ({job.lang})",
-                               stylesheet=ctx.brand.root / "templates" / "press.css")
+    document = layout(release, message, ctx, created)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode().hex()[:32].encode())
     return [Artifact(job.outputs[0], web.encode()), Artifact(job.outputs[1], pdf),
             Artifact(job.outputs[2], text(release).encode()), Artifact(job.outputs[3], docx(release))]
+
+
+def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
+    """Lay out the PDF edition (no file written): a word that runs past the page margin, for `kit check`."""
+    release = press_release(message, lang, ctx.brand, ctx.settings.site_url)
+    try:
+        layout(release, message, ctx, message.updated.isoformat(timespec="seconds"))
+    except RenderError as exc:
+        return [Problem(message.text(lang).source, 0, "", str(exc))]
+    return []
+
+
+# What a clipped text is called in an error, by the class (or tag) of the block that holds it.
+TEXT_NAMES = {"h1": "the headline", "subhead": "the subheading", "release": "the release line", "org": "the letterhead"}
+EDGE_NAMES = {"box": "the page margin", "safe": "the page margin"}
+
+
+def layout(release: PressRelease, message: Message, ctx: RenderContext, created: str):
+    """The PDF edition laid out; RenderError if a text runs past the page margin. Body text wraps a word
+    longer than the line anywhere (a URL), so what can run out is a headline word (press.css)."""
+    what = f"press text {message.id} ({release.lang})"
+    document = render_document(html(release, message, ctx, created, css_href=""), ctx.brand.root / "templates",
+                               (ctx.brand.root,), what, stylesheet=ctx.brand.root / "templates" / "press.css")
+    clipped = [c for page in document.pages for c in clipped_text(page, content_area(page))]
+    if clipped:
+        advice = sorted({clip_advice(c, TEXT_NAMES, EDGE_NAMES, default="the text") for c in clipped})
+        raise RenderError(f"{what}: {', '.join(advice)}; {CLIP_FIX}")
+    return document
 
 
 def html(release: PressRelease, message: Message, ctx: RenderContext, created: str, css_href: str) -> str:
@@ -111,5 +137,5 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-RENDERER = Renderer(name="press", plan=plan, render=render, brand_inputs=("templates/press.*",),
+RENDERER = Renderer(name="press", plan=plan, render=render, check=check, brand_inputs=("templates/press.*",),
                     helpers=("kit.press", "kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets"))

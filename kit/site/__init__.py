@@ -2,12 +2,14 @@
 
 outputs/site is rebuilt to exactly the set computed here: files of public messages (hard links into
 outputs/kit), pages, feeds, frozen feed archives and bundles. Anything else in it is removed, so a draft,
-an embargoed or a withdrawn message has nothing there, not even at a guessable URL.
+an embargoed or a withdrawn message has nothing there, not even at a guessable URL. A message with a failed
+job keeps its previous public version (kit/site/public.py), files and all, or stays off the site.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 from kit.errors import Problem
 from kit.model import Job
@@ -17,21 +19,26 @@ from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
 from kit.site.pages import site_pages
+from kit.site.public import save_record
 from kit.site.review import review_sheet
 from kit.store import Store
 
 BUNDLE_STATE = "state/bundles.json"
 
 
-def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list[Problem]) -> None:
+def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list[Problem]) -> tuple[str, ...]:
+    """Returns one line per message or issue not published whole (its previous version kept, or none)."""
     store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
     catalog = build_catalog(ctx, jobs, store)
+    ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions
     feeds, feed_list = _feeds(ctx, catalog, store)
     bundles = _bundles(ctx, catalog, store)
     pages = site_pages(ctx, catalog, feed_list, {path: size for path, size in bundles.items()})
     links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
     store.sync_site(generated={**pages, **feeds}, links=links, kept=set(bundles))
+    save_record(store, **catalog.published)
+    return catalog.held_back
 
 
 def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str, bytes], list[dict]]:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from kit.model import Job, Message
 from kit.render import RenderContext
+from kit.site.public import Published, load_record, previous_issue, previous_message
 from kit.store import Store
 
 TAG_AUTHORITY = "tag:loov.vorumaa.ee,2026:"  # fixed forever: entry ids must never change
@@ -82,6 +83,9 @@ class Catalog:
     entries: tuple[Entry, ...]  # newest first
     listing: dict  # (lang, message id) -> tuple[SiteFile, ...] for the download pages (fallbacks included)
     issues: dict  # (lang, issue) -> tuple[SiteFile, ...]: newsletter issues whose every message is public
+    messages: dict = field(default_factory=dict)  # message id -> the version on the site (maybe a kept one)
+    held_back: tuple[str, ...] = ()  # one line per message or issue not published whole this build
+    published: dict = field(default_factory=dict)  # what the public record must say: see kit/site/public.py
 
     @cached_property
     def files(self) -> tuple[SiteFile, ...]:
@@ -93,20 +97,73 @@ class Catalog:
 
 
 def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
+    """Each public message is published whole: every job current, or else its previous public version."""
+    record = load_record(store)
+    by_message: dict[str, list[Job]] = {}
+    for job in (j for j in jobs if not j.members):
+        by_message.setdefault(job.message_id, []).append(job)
+    units, held, held_ids = _messages(ctx, by_message, store, record)
+
+    def on_site(mid: str) -> bool:  # a message with no job of its own (a newsletter-only build) is public as it is
+        return mid in units or (mid not in by_message and mid in ctx.messages and ctx.messages[mid].is_public(ctx.now))
+
+    issues = {}
+    for job in (j for j in jobs if j.members):
+        if not all(ctx.messages[m].is_public(ctx.now) for m in job.members):
+            continue  # an issue goes public with its last message
+        key = f"{job.lang}/{job.message_id}"
+        waiting = [m for m in job.members if m in held_ids]
+        if store.is_current(job) and not waiting:
+            issues[key] = Published(files=tuple(_site_files(job, store)), members=job.members)
+            continue
+        previous = previous_issue(record, key, store, SiteFile)
+        kept = previous is not None and all(on_site(m) for m in previous.members)
+        if kept:
+            issues[key] = previous
+        reason = f"its message {', '.join(waiting)} is not published whole" if waiting else "its job failed"
+        held.append(_held_line(f"{job.message_id} ({job.lang})", reason, kept))
+    return _catalog(units, issues, tuple(held))
+
+
+def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: dict):
+    """message id -> Published for every public message (new, or kept), the held-back lines and ids."""
+    units, held, held_ids = {}, [], set()
+    for mid, mine in by_message.items():
+        if not ctx.messages[mid].is_public(ctx.now):
+            continue  # draft, embargoed or expired: never published
+        failed = [job for job in mine if not store.is_current(job)]
+        if not failed:
+            units[mid] = Published(files=tuple(f for job in mine for f in _site_files(job, store)),
+                                   message=ctx.messages[mid])
+            continue
+        previous = previous_message(record, mid, store, SiteFile)
+        kept = previous is not None and previous.message.is_public(ctx.now)
+        if kept:
+            units[mid] = previous
+        held_ids.add(mid)
+        held.append(_held_line(mid, f"{len(failed)} job{'s' if len(failed) > 1 else ''} failed", kept))
+    return units, held, held_ids
+
+
+def _held_line(name: str, reason: str, kept: bool) -> str:
+    outcome = "the site keeps its previous version" if kept else "it stays off the site"
+    return f"{name}: not published, {reason}; {outcome}"
+
+
+def _catalog(units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
     files_by: dict[tuple[str, str], list[SiteFile]] = {}
-    issues_by: dict[tuple[str, str], list[SiteFile]] = {}
-    for job in jobs:
-        entry = store.manifest.get(job.key, {})
-        if not all(ctx.messages[m].is_public(ctx.now) for m in job.sources) or entry.get("hash") != job.input_hash:
-            continue  # not public (draft, embargoed, withdrawn), failed or stale: never published
-        target = issues_by if job.members else files_by
-        target.setdefault((job.lang, job.message_id), []).extend(_site_files(job, store))
+    for mid, unit in units.items():
+        for file in unit.files:
+            files_by.setdefault((file.lang, mid), []).append(file)
     listing = {key: tuple(sorted(files, key=lambda f: f.path)) for key, files in sorted(files_by.items())}
-    entries = [Entry(ctx.messages[mid], lang, files) for (lang, mid), files in listing.items()
-               if lang in ctx.messages[mid].translations]
+    messages = {mid: unit.message for mid, unit in units.items()}
+    entries = [Entry(messages[mid], lang, files) for (lang, mid), files in listing.items()
+               if lang in messages[mid].translations]
     entries.sort(key=lambda e: (e.published, e.message.id, e.lang), reverse=True)
-    issues = {key: tuple(sorted(files, key=lambda f: f.path)) for key, files in sorted(issues_by.items())}
-    return Catalog(entries=tuple(entries), listing=listing, issues=issues)
+    issue_files = {tuple(key.split("/", 1)): tuple(sorted(unit.files, key=lambda f: f.path))
+                   for key, unit in sorted(issues.items())}
+    return Catalog(entries=tuple(entries), listing=listing, issues=issue_files, messages=messages, held_back=held,
+                   published={"messages": units, "issues": issues})
 
 
 def _site_files(job: Job, store: Store) -> list[SiteFile]:

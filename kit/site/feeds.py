@@ -21,9 +21,7 @@ from kit.site.catalog import TAG_AUTHORITY, Catalog, Entry
 ATOM = "http://www.w3.org/2005/Atom"
 FH = "http://purl.org/syndication/history/1.0"
 AT = "http://purl.org/atompub/tombstones/1.0"
-ET.register_namespace("", ATOM)
-ET.register_namespace("fh", FH)
-ET.register_namespace("at", AT)
+NAMESPACES = {"": ATOM, "fh": FH, "at": AT}
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -131,6 +129,10 @@ def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
 
 
 def _xml(root: ET.Element) -> bytes:
+    # ElementTree's prefixes are global to the process and WeasyPrint rewrites them when it loads (in this
+    # process when a build renders with one worker): set ours at each use, or the feed comes out as ns0:feed.
+    for prefix, uri in NAMESPACES.items():
+        ET.register_namespace(prefix, uri)
     ET.indent(root, space=" ")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 

@@ -15,7 +15,7 @@ from kit.templating import kit_env
 
 LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed", "bundle", "message", "read_more",
               "posters", "social", "press", "newsletters", "download", "file_size", "checksum", "caption", "alt_text",
-              "office_print", "print_shop")
+              "office_print", "print_shop", "nothing_yet")
 DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
 
 
@@ -50,8 +50,9 @@ def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles:
     return {path: html.encode() for path, html in pages.items()}
 
 
-def _bundle(path: str, bundles: dict[str, int]) -> dict:
-    return {"path": path, "size": bundles.get(path, 0)}
+def _bundle(path: str, bundles: dict[str, int]) -> dict | None:
+    """None when there is no bundle (a municipality with no public message yet): no link to a missing file."""
+    return {"path": path, "size": bundles[path]} if path in bundles else None
 
 
 def _common(ctx: RenderContext, lang: str, feeds: list[dict]) -> dict:
