@@ -125,7 +125,7 @@ def test_build_error_shows_a_traceback_only_with_debug(project):
     assert "Traceback" in debug.stderr
 
 
-def test_new_scaffolds_a_message_that_checks_clean(project):
+def test_new_scaffolds_a_message_that_checks_without_errors(project):
     result = kit(project, "new", "uus-sonum", "--title", "Uus sõnum")
     assert result.returncode == 0, result.stderr
     check = kit(project, "check")

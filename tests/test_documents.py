@@ -153,8 +153,9 @@ def press(ctx, message_id="koosloome", lang="et", message=None):
     if message is not None:
         ctx = replace(ctx, messages={**ctx.messages, message.id: message})
     base = f"press/{message_id}/{lang}/press-{message_id}-{lang}"
-    job = Job("press", message_id, lang, "press", tuple(base + s for s in (".html", ".pdf", ".txt", ".docx")))
-    return {a.path.rsplit(".", 1)[1]: a.data for a in render_press(job, ctx)}
+    photo = (f"press/{message_id}/{lang}/photo-{message_id}-{lang}.jpg", f"press/{message_id}/{lang}/photo-{message_id}-{lang}-web.jpg") if ctx.messages[message_id].image else ()
+    job = Job("press", message_id, lang, "press", tuple(base + s for s in (".html", ".pdf", ".txt", ".docx")) + photo)
+    return {("web.jpg" if a.path.endswith("-web.jpg") else a.path.rsplit(".", 1)[1]): a.data for a in render_press(job, ctx)}
 
 
 @pytest.fixture(scope="module")
@@ -190,11 +191,29 @@ def test_docx_has_the_same_headline_and_paragraphs_as_the_text(press_files):
 
     files, folder = press_files
     document = Document(str(folder / "press.docx"))
-    paragraphs = [p.text for p in document.paragraphs if p.text]
+    paragraphs = [("– " if p.style.name == "List Bullet" else "") + p.text for p in document.paragraphs if p.text]
     text_paragraphs = [block.replace("\n", " ") for block in files["txt"].decode().strip().split("\n\n")]
     assert document.paragraphs[0].text in paragraphs
-    assert next(p for p in document.paragraphs if p.style.name == "Heading 1").text == "Tule koosloome töötuppa!"
+    assert next(p for p in document.paragraphs if p.style.name == "Title").text == "Tule koosloome töötuppa!"
     assert " ".join(paragraphs) == " ".join(text_paragraphs)
+    assert {"Quote", "Heading 2"} <= {p.style.name for p in document.paragraphs}
+
+
+def test_docx_is_a4_in_the_text_language_with_brand_styles(ctx, tmp_path):
+    """Word opens it on A4 and proofs it in the text's language (Võro has no proofing: Estonian)."""
+    import zipfile
+
+    for lang, code in (("et", "et-EE"), ("en", "en-GB")):
+        (tmp_path / f"{lang}.docx").write_bytes(press(ctx, lang=lang)["docx"])
+        with zipfile.ZipFile(tmp_path / f"{lang}.docx") as docx:
+            document, styles = docx.read("word/document.xml").decode(), docx.read("word/styles.xml").decode()
+            parts = docx.namelist()
+        size = re.search(r"<w:pgSz [^>]*>", document).group(0)
+        assert 'w:w="11906"' in size and 'w:h="16838"' in size, size  # 210 × 297 mm in twips
+        default_lang = re.search(r"<w:docDefaults>.*?<w:lang [^>]*>", styles, re.S).group(0)
+        assert f'w:val="{code}"' in default_lang and "en-US" not in default_lang
+        assert 'w:ascii="Inter"' in styles and 'w:styleId="Title"' in styles
+        assert any(name.startswith("word/media/") for name in parts)  # the mark in the letterhead
 
 
 def test_tartu_2024_sentence_exactly_when_in_the_programme(ctx):
@@ -215,8 +234,10 @@ def test_embargo_line_gives_date_time_and_zone_in_the_language(ctx):
     from tests.conftest import TALLINN
 
     embargoed = replace(ctx.messages["koosloome"], embargo=datetime(2027, 1, 12, 10, 0, tzinfo=TALLINN))
-    assert "Avaldamiseks mitte enne 12. jaanuar 2027, kell\u00a010.00 EET" in press(ctx, message=embargoed)["txt"].decode()
-    assert "Embargoed until 12 January 2027, 10:00 EET" in press(ctx, lang="en", message=embargoed)["txt"].decode()
+    et = press(ctx, message=embargoed)["txt"].decode().replace("\n", " ")
+    assert "Avaldamiseks mitte enne 12. jaanuari 2027 kell\u00a010.00 Eesti aja järgi" in et  # genitive, no comma
+    en = press(ctx, lang="en", message=embargoed)["txt"].decode().replace("\n", " ")
+    assert "Embargoed until 12 January 2027, 10:00 Estonian time" in en and "EET" not in en
 
 
 LONG_URL = ("https://www.vorumaa.ee/sundmused/2027/loov-voru-maakond-koosloome-tootuba?utm_source=pressiteade"

@@ -93,7 +93,8 @@ def test_the_three_formats_hold_the_same_entries(site):
         rss_ids = [e.id for e in feedparser.parse((feeds / f"{name}.rss").read_bytes()).entries]
         json_ids = [i["id"] for i in json.loads((feeds / f"{name}.json").read_bytes())["items"]]
         assert atom_ids == rss_ids == json_ids, name
-        assert len(atom_ids) == (0 if name == "antsla" else 2 if name in ("all", "rouge") else 1), name
+        messages = [i for i in atom_ids if ":message/" in i]  # the "all" and language feeds also list newsletter issues
+        assert len(messages) == (0 if name == "antsla" else 2 if name in ("all", "rouge") else 1), name
 
 
 def test_entries_carry_what_partners_need(site):

@@ -54,19 +54,22 @@ def local_manifest(site: Path) -> dict[str, str]:
 
 
 def move_order(rel: str) -> int:
-    """What is linked moves before what links to it: files and bundles, feed archives, message pages, live
-    feeds (their entries link message pages), municipality pages, start pages, the index (they link feeds)."""
+    """What is linked moves before what links to it: files and bundles, feed archives, the pages of one message
+    or newsletter issue, live feeds (their entries link those pages), municipality pages, start pages, the
+    index (pages link the feeds)."""
     if rel.startswith(("files/", "bundles/")):
         return 0
     if rel.startswith("feeds/archive/"):
         return 1
     if rel.startswith("feeds/"):
-        return 3
+        return 4
     if not rel.endswith(".html"):
         return 0
     if "/messages/" in rel:
         return 2
-    return 6 - rel.count("/")  # et/rouge/index.html 4, et/index.html 5, index.html 6
+    if not rel.endswith("index.html"):
+        return 3  # et/newsletters/<issue>.html: it links message pages
+    return 7 - rel.count("/")  # et/rouge/index.html 5, et/index.html 6, index.html 7
 
 
 def open_target(url: str, settings: Settings) -> Target:

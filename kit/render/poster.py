@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from kit.brand_assets import mark_svg, pattern_svg
 from kit.errors import Problem, RenderError
-from kit.i18n import event_details, label
+from kit.i18n import credit_line, event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
 from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, image_dpi, inset, overflowing, project_url, render_document
@@ -205,6 +205,7 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
         labels={"when": label("when", lang), "where": label("where", lang)},
         municipality=brand.municipalities[municipality], municipality_name=brand.municipalities[municipality].name(lang),
         photo_url=project_url(message.image.path, ctx.settings.root) if message.image else "", image_alt=text.image_alt,
+        photo_credit=credit_line(message, listing_lang),
         focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
         pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
