@@ -176,8 +176,7 @@ def test_the_crawl_sees_a_mixed_release(releases):
 # ---- WebDAV through the fault-injecting proxy -----------------------------------------------------
 
 @pytest.fixture(scope="module")
-def dav(releases, tmp_path_factory):
-    project, site_a, _ = releases
+def dav(tmp_path_factory):
     server = Nginx(tmp_path_factory.mktemp("nginx"), PASSWORD)
     proxy = FaultyProxy(server.url)
     os.environ["KIT_PUBLISH_USER"], os.environ["KIT_PUBLISH_PASSWORD"] = "kit", PASSWORD
@@ -217,7 +216,7 @@ def restore(server: Nginx, snapshot: Path) -> None:
     shutil.copytree(snapshot, server.root / "www", copy_function=os.link)
 
 
-def test_publish_requests_are_counted(releases, dav, release_a_on_server, monkeypatch):
+def test_publish_requests_are_counted(releases, dav, release_a_on_server):
     """The A → B publish, fault-free through the proxy: the writes the fault test walks through."""
     project, _, site_b = releases
     server, proxy = dav
@@ -245,7 +244,7 @@ def test_a_fault_at_any_request_leaves_one_complete_release(releases, dav, relea
     fetch = http_fetch(server.url)
     for lost in range(total + 1):
         restore(server, release_a_on_server)
-        plan = lambda n, lost=lost: "lost" if n == lost else "500" if n > lost + 1 or lost == 0 else None  # noqa: E731
+        plan = lambda n, lost=lost: "lost" if n == lost else "500" if n > lost + 1 or lost == 0 else None
         proxy.reset(methods=WRITES, plan=plan)
         try:
             publish_site(project, site_b, proxy.url)
