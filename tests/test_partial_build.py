@@ -1,6 +1,8 @@
 """Building part of the project: `kit build --message`, `--kind`, `--site-only`, a smaller registry through the
 API. Whatever is rendered, every other output stays as it is (same bytes, not even rewritten), the site is made
-from every built job, and only what no longer exists is removed."""
+from every built job, and only what no longer exists is removed. And the other way round: a change to the code
+or libraries a renderer uses re-renders that renderer's jobs, and only those."""
+import os
 import shutil
 import subprocess
 import sys
@@ -147,3 +149,68 @@ def test_check_message_reports_only_that_message(project):
     only_a = kit(project, "check", "--message", "a")
     assert only_a.returncode == 0, only_a.stdout + only_a.stderr
     assert "messages/b" not in only_a.stdout
+
+
+# ---- job hashes: the code and the libraries a renderer uses ------------------------------------------------
+
+def test_a_changed_helper_rerenders_only_the_renderer_that_imports_it(copy, tmp_path):
+    """kit/platforms.py is imported by the social renderer alone, through kit/captions.py too, and declared
+    nowhere: a change to it re-renders the social images and nothing else. Run with a copy of kit, changed."""
+    src = tmp_path / "src"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "kit", src / "kit",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    helper = src / "kit" / "platforms.py"
+    helper.write_text(helper.read_text() + "\n\ndef unused_helper() -> str:\n    return 'changed'\n")
+    kit_dir = copy.root / "outputs/kit"
+    before = state(kit_dir)
+    social = outputs_of(copy, lambda job: job.kind == "social")
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    result = subprocess.run([sys.executable, "-m", "kit", "--root", str(copy.root), "build", "--now",
+                             "2026-11-26T12:00", "--workers", "1"], capture_output=True, text=True, timeout=300, env=env,
+                            cwd=src)  # -m puts the working folder first on the path
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = [job for job in plan(context(copy), builtin_registry()) if job.kind == "social"]
+    assert result.stdout.startswith(f"Rendered {len(jobs)} of "), result.stdout
+    assert untouched_except(before, state(kit_dir), social) == []
+
+
+@pytest.fixture
+def versions(monkeypatch):
+    """Pretend library versions: {distribution: version}, read by kit/codehash.py (cached per process)."""
+    from kit import codehash
+
+    pretend: dict[str, str] = {}
+    real = codehash.library_version
+    monkeypatch.setattr(codehash, "library_version", lambda dist: pretend.get(dist) or real(dist))
+    real_system = codehash.system_library_version
+    monkeypatch.setattr(codehash, "system_library_version",
+                        lambda name, *args: pretend.get(name) or real_system(name, *args))
+    codehash.library_versions.cache_clear()
+    yield pretend
+    codehash.library_versions.cache_clear()
+
+
+def code_hashes() -> dict[str, str]:
+    return {renderer.name: renderer.code_hash for renderer in builtin_registry()}
+
+
+def test_a_library_upgrade_rerenders_the_renderers_that_use_it(copy, versions):
+    kit_dir = copy.root / "outputs/kit"
+    before = state(kit_dir)
+    versions["css-inline"] = "99.0"  # inlines the newsletter's CSS, and nothing else's
+    report = build(copy.settings, now=NOW, workers=1)
+    newsletters = outputs_of(copy, lambda job: job.kind == "newsletter")
+    assert report.rendered == len([j for j in plan(context(copy), builtin_registry()) if j.kind == "newsletter"]) > 0
+    assert untouched_except(before, state(kit_dir), newsletters) == []
+
+
+@pytest.mark.parametrize("library, kinds", [("weasyprint", {"poster", "press"}), ("pango-1.0", {"poster", "press"}),
+                                            ("pillow", {"social", "poster", "press"}), ("python-docx", {"press"})])
+def test_each_library_version_is_part_of_the_hash_of_the_renderers_using_it(versions, library, kinds):
+    real = code_hashes()
+    versions[library] = "99.0"
+    from kit import codehash
+
+    codehash.library_versions.cache_clear()
+    changed = {name for name, digest in code_hashes().items() if digest != real[name]}
+    assert changed == kinds
