@@ -73,7 +73,8 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
                         now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
     jobs = plan(ctx, registry)
-    selected = [] if site_only else select(jobs, ctx, registry, messages, kinds)
+    selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
+    selected = [] if site_only else selected
     store = Store.open(settings.out)
     todo = [job for job in selected if not store.is_current(job)]
     rendered, failed = 0, list[JobResult]()

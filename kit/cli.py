@@ -85,8 +85,8 @@ def build(ctx: click.Context, now: datetime | None, workers: int | None, message
         click.echo(f"Rendered {report.rendered} of {report.planned} jobs, {report.skipped} up to date, "
                    f"{len(report.failed)} failed, {report.removed} old files removed ({report.seconds:.1f} s).")
     if report.not_rebuilt:
-        click.echo(f"Not rebuilt, out of date: {', '.join(report.not_rebuilt)}; the site keeps their previous "
-                   "version until a build renders them (kit build).", err=True)
+        click.echo(f"Out of date, not rendered by this build: {', '.join(report.not_rebuilt)} "
+                   "(a plain kit build renders them).", err=True)
     click.echo(f"Review sheet: {settings.out / 'review' / 'index.html'}")
     for result in report.failed:
         click.echo(f"failed: {result.job.key}: {result.error}", err=True)

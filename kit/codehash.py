@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import re
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -106,7 +107,7 @@ def _distributions(top_level: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _providers() -> dict[str, list[str]]:
+def _providers() -> Mapping[str, list[str]]:
     return metadata.packages_distributions()
 
 
@@ -161,7 +162,8 @@ def _imports(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if origin is None:
         return (), ()
     package = name if origin.name == "__init__.py" else name.rpartition(".")[0]
-    kit, other = set(), set()
+    kit: set[str] = set()
+    other: set[str] = set()
     for node in ast.walk(ast.parse(origin.read_bytes(), filename=str(origin))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]

@@ -1,7 +1,9 @@
 """A press release as a typed document (SPECS.md §7), built once and written out as HTML, PDF, text and docx."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kit.i18n import format_date, format_time, label
 from kit.model import Brand, Message
@@ -82,18 +84,18 @@ def _release_line(message: Message, lang: str) -> str:
 
 def partner_sentence(message: Message, lang: str, brand: Brand) -> str:
     """The exact sentence of the Tartu 2024 partner rules, in the language (Võro has none: Estonian)."""
-    if not message.tartu2024:
+    cobrand = brand.cobrand_of(message)
+    if cobrand is None:
         return ""
-    cobrand = next(iter(brand.cobrands.values()))
     sentence = cobrand.sentence.get(message.text(lang).lang) or cobrand.sentence["et"]
     return sentence.format(project=message.text(lang).project)
 
 
-def _boilerplate(org: dict, lang: str) -> str:
+def _boilerplate(org: Mapping[str, Any], lang: str) -> str:
     return org["boilerplate"].get(lang) or org["boilerplate"]["et"]
 
 
-def _role(org: dict, lang: str) -> str:
+def _role(org: Mapping[str, Any], lang: str) -> str:
     role = org["contact"]["role"]
     return role.get(lang) or role["et"]
 

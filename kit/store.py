@@ -92,6 +92,10 @@ class Store:
         return bool(entry and entry.get("hash") == job.input_hash and not entry.get("error")
                     and all((self.kit_dir / p).is_file() for p in job.outputs))
 
+    def failed(self, job: Job) -> bool:
+        """Whether the job's last render failed (not merely out of date: a build may leave jobs unrendered)."""
+        return bool(self.manifest.get(job.key, {}).get("error"))
+
     def save(self, result: JobResult) -> None:
         """Write a job's artifacts; a failed job keeps its previous files and is retried next build."""
         job = result.job

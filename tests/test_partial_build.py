@@ -75,7 +75,8 @@ def test_build_message_renders_only_its_jobs_and_its_issues_and_leaves_every_oth
     result = kit(copy, "build", "--message", "a", "--now", "2026-11-26T12:00", "--workers", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"Rendered {len(mine)} of {len(mine)} jobs" in result.stdout
-    assert "Not rebuilt, out of date: b;" in result.stderr
+    assert "Out of date, not rendered by this build: b (a plain kit build renders them)." in result.stderr
+    assert "b: not published, it changed and this build did not render it" in result.stderr
     after = state(kit_dir)
     allowed = {rel for job in mine for rel in job.outputs}
     assert untouched_except(before, after, allowed) == []

@@ -9,6 +9,7 @@ import time
 from urllib.parse import quote, urlparse, urlunparse
 
 import requests
+from requests.auth import HTTPBasicAuth
 
 from kit.errors import PublishError
 from kit.publish import MANIFEST
@@ -33,7 +34,7 @@ class WebDavTarget:
         password = os.environ.get("KIT_PUBLISH_PASSWORD") or parts.password
         if user and password:
             # UTF-8, as RFC 7617 asks (requests would send Latin-1 and break passwords with õ, ä, ö, ü)
-            self.session.auth = (user.encode(), password.encode())  # otherwise requests reads ~/.netrc
+            self.session.auth = HTTPBasicAuth(user.encode(), password.encode())  # otherwise requests reads ~/.netrc
         self.backoff = backoff
         self._folders: set[str] = set()
 

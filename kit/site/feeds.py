@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -73,7 +74,7 @@ def _files(entry: Entry, spec: FeedSpec):
 # ---- Atom ---------------------------------------------------------------------------------------
 
 def atom(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...], links: dict[str, str],
-         withdrawn: list[Message] = (), archive: bool = False) -> bytes:
+         withdrawn: Sequence[Message] = (), archive: bool = False) -> bytes:
     feed = ET.Element(f"{{{ATOM}}}feed")
     if spec.lang:
         feed.set("{http://www.w3.org/XML/1998/namespace}lang", spec.lang)
