@@ -1,5 +1,6 @@
-"""The code a renderer's output depends on: every module of kit it imports, directly or not, and the versions of
-the libraries that draw the bytes (and of the system libraries WeasyPrint lays text out with).
+"""The code a renderer's output depends on: every module of kit it imports, directly or not (and of the package
+a renderer defined outside kit comes from), and the versions of the libraries that draw the bytes (and of the
+system libraries WeasyPrint lays text out with).
 
 Read from the import statements (the AST) and the installed distributions' metadata, never by importing: a
 rebuild with nothing to do must not load WeasyPrint. Computed once per process, except the hashing of the
@@ -40,18 +41,20 @@ def code_hash(modules: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=None)
 def kit_closure(modules: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
-    """(module name, source file) of every kit module these import, transitively, and their packages."""
+    """(module name, source file) of these modules and every module of kit or of their own packages they import,
+    transitively, with the packages' __init__ files."""
+    ours = _ours(modules)
     seen: dict[str, Path] = {}
     todo = list(modules)
     while todo:
         name = todo.pop()
-        if name in seen or not _is_kit(name):
+        if name in seen or name.split(".")[0] not in ours:
             continue
         origin = _source(name)
         if origin is None:
             continue
         seen[name] = origin
-        todo.extend(kit for kit in _imports(name)[0])
+        todo.extend(_imports(name, ours)[0])
         todo.extend(name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1))  # importing runs each __init__
     return tuple(sorted(seen.items()))
 
@@ -60,7 +63,7 @@ def kit_closure(modules: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
 def library_versions(modules: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(distribution, version) of every library the closure imports, with what those require, plus the system
     libraries behind them."""
-    top_level = {top for name, _path in kit_closure(modules) for top in _imports(name)[1]}
+    top_level = {top for name, _path in kit_closure(modules) for top in _imports(name, _ours(modules))[1]}
     dists = _with_requirements({dist for top in top_level for dist in _distributions(top)})
     versions = {dist: library_version(dist) for dist in sorted(dists)}
     for dist in sorted(dists):
@@ -135,8 +138,9 @@ def _normal(dist: str) -> str:
     return re.sub(r"[-_.]+", "-", dist).lower()
 
 
-def _is_kit(name: str) -> bool:
-    return name == "kit" or name.startswith("kit.")
+def _ours(modules: tuple[str, ...]) -> tuple[str, ...]:
+    """The top-level packages whose code is followed: kit, and a plug-in renderer's own."""
+    return tuple(sorted({"kit", *(name.split(".")[0] for name in modules)}))
 
 
 def _source(name: str) -> Path | None:
@@ -155,14 +159,14 @@ def _is_package(name: str) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _imports(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(kit modules, other top-level names) a module's import statements name, anywhere in it (lazy imports
-    inside functions count: they shape the output just the same)."""
+def _imports(name: str, ours: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(modules of our packages, other top-level names) a module's import statements name, anywhere in it (lazy
+    imports inside functions count: they shape the output just the same)."""
     origin = _source(name)
     if origin is None:
         return (), ()
     package = name if origin.name == "__init__.py" else name.rpartition(".")[0]
-    kit: set[str] = set()
+    own: set[str] = set()
     other: set[str] = set()
     for node in ast.walk(ast.parse(origin.read_bytes(), filename=str(origin))):
         if isinstance(node, ast.Import):
@@ -173,10 +177,16 @@ def _imports(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
                 base = f"{parent}.{base}" if base else parent
             targets = [base]
-            if _is_kit(base) and _is_package(base):  # `from kit.render import slides` names a module
+            # `from kit.render import slides` names a module (only ours are looked into: looking for a
+            # submodule imports the package, and WeasyPrint must not load on a rebuild with nothing to do)
+            if base.split(".")[0] in ours and _is_package(base):
                 targets += [f"{base}.{alias.name}" for alias in node.names if _source(f"{base}.{alias.name}")]
         else:
             continue
         for target in targets:
-            (kit if _is_kit(target) else other).add(target if _is_kit(target) else target.split(".")[0])
-    return tuple(sorted(kit)), tuple(sorted(other))
+            top = target.split(".")[0]
+            if top in ours:
+                own.add(target)
+            elif top:
+                other.add(top)
+    return tuple(sorted(own)), tuple(sorted(other))

@@ -215,3 +215,21 @@ def test_each_library_version_is_part_of_the_hash_of_the_renderers_using_it(vers
     codehash.library_versions.cache_clear()
     changed = {name for name, digest in code_hashes().items() if digest != real[name]}
     assert changed == kinds
+
+
+def test_a_renderer_from_outside_kit_has_its_own_code_hashed(tmp_path, monkeypatch):
+    """A plug-in renderer (here a package written by the test) is followed through its own package as kit is."""
+    from kit.codehash import code_hash, kit_closure
+
+    package = tmp_path / "calendarplugin"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "render.py").write_text("from . import dates\nfrom kit.model import Job\n\n\ndef render(job):\n    return []\n")
+    (package / "dates.py").write_text("def week(day):\n    return day.isocalendar()[1]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    modules = ("calendarplugin.render",)
+    assert {"calendarplugin", "calendarplugin.render", "calendarplugin.dates", "kit.model"} <= \
+           {name for name, _path in kit_closure(modules)}
+    before = code_hash(modules)
+    (package / "dates.py").write_text("def week(day):\n    return day.isocalendar()[1] + 0\n")
+    assert code_hash(modules) != before
