@@ -8,6 +8,7 @@ import uuid
 import warnings as py_warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 import segno
@@ -125,7 +126,7 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
     title only frees room), so a binary search needs two or three layouts."""
     what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
     least_photo, most_photo = paper.photo_mm
-    documents: dict[int, object] = {}
+    documents: dict[int, Any] = {}  # WeasyPrint documents (imported on first use)
     faults: dict[int, tuple[int, list[str], list]] = {}  # pages, overflowing boxes, clipped texts
 
     def lay_out(index: int, photo_mm: float):
