@@ -286,3 +286,78 @@ def test_project_urls_stay_inside_the_allowed_folders(ctx, tmp_path):
         render_document(page, ctx.brand.root / "templates", allowed, "poster test", root=ctx.settings.root).write_pdf()
     assert "refused: kit:messages/koosloome/../../../secret.png" in str(err.value)
     assert "hero.jpg" not in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """The repository's own brand and messages (copied): the real titles, municipalities and co-brand."""
+    import shutil
+
+    from tests.conftest import REPO, Project
+
+    root = tmp_path_factory.mktemp("sample") / "proj"
+    root.mkdir()
+    for folder in ("brand", "messages"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    return context(Project(root))
+
+
+def text_sizes_pt(document, class_name: str) -> set[float]:
+    """The font sizes (pt) of every text WeasyPrint laid out inside an element of this class (or tag)."""
+    from weasyprint.formatting_structure import boxes as kinds
+
+    from kit.render.pdf import boxes, has_class
+
+    found = set()
+    for box in boxes(document.pages[0]._page_box):
+        if has_class(box, class_name) or getattr(box, "element_tag", None) == class_name:
+            found |= {round(b.style["font_size"] * 0.75, 1) for b in boxes(box) if isinstance(b, kinds.TextBox)}
+    return found
+
+
+TITLE_FLOOR_PT = 36  # `l` on A4: every sample title gets it (measured: 36–44 pt, the photo gives way first)
+
+
+def test_the_longest_sample_titles_are_set_large_on_a4(sample):
+    """The photo gives up height before the title gets smaller: before, „Koolitusprogramm muudatuste juhtimisest
+    innovatsioonini“ came out at 23 pt on A4 (every larger size overflowed under a fixed 40 % photo)."""
+    from kit.render.poster import Paper, layout
+
+    for lang in ("et", "en", "vro"):
+        longest = sorted(sample.messages.values(), key=lambda m: -len(m.text(lang).title))[:2]
+        for message in longest:
+            for paper in (Paper("A4", False), Paper("A4", True)):
+                document, _ = layout(message, lang, message.municipalities[0], paper, sample)
+                sizes = text_sizes_pt(document, "h1")
+                assert sizes and min(sizes) >= TITLE_FLOOR_PT, (message.id, lang, paper.variant, sizes)
+
+
+def test_the_municipality_name_and_the_cobrand_line_are_legible(sample):
+    """The municipality was a 12 pt name beside a colour chip; it is now named as large as the wordmark."""
+    from kit.render.poster import Paper, layout
+
+    message = sample.messages["tartu-2024-sonumid"]
+    for paper in (Paper("A4", False), Paper("A4", True)):
+        document, _ = layout(message, "et", "rouge", paper, sample)
+        assert min(text_sizes_pt(document, "municipality")) >= 14, paper.variant
+        assert min(text_sizes_pt(document, "cobrand")) >= 10, paper.variant
+        pdf = pdfium.PdfDocument(document.write_pdf())
+        text = pdf[0].get_textpage().get_text_range()
+        assert "Rõuge vald" in text and "Tartu 2024" in text, text
+
+
+def test_the_office_poster_leaves_the_paper_white_to_6_mm_from_the_edge(rendered, tmp_path):
+    """Office printers cannot print to the edge: the sheet was birch-coloured to the edge, with a forest band."""
+    subprocess.run(["pdftoppm", "-r", "30", "-png", "-singlefile", str(rendered["A4-office"][0]),
+                    str(tmp_path / "office")], check=True)
+    image = Image.open(tmp_path / "office.png").convert("RGB")
+    band = int(6 / 25.4 * 30)  # 7 px at 30 dpi; the outer 6 px are wholly inside the 6 mm margin
+    assert image.width == pytest.approx(210 / 25.4 * 30, abs=1)
+    width, height = image.size
+    for box in ((0, 0, width, band - 1), (0, height - band + 1, width, height),
+                (0, 0, band - 1, height), (width - band + 1, 0, width, height)):
+        darkest = min(channel[0] for channel in image.crop(box).getextrema())
+        assert darkest >= 250, (box, darkest)
+    inked = image.crop((band + 2, band + 2, width - band - 2, height - band - 2)).convert("L")
+    assert inked.getextrema()[0] < 100  # and the poster itself is printed

@@ -8,6 +8,7 @@ import uuid
 import warnings as py_warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 import segno
@@ -18,7 +19,8 @@ from kit.errors import Problem, RenderError
 from kit.i18n import credit_line, event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
-from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, image_dpi, inset, overflowing, project_url, render_document
+from kit.render.pdf import (CLIP_FIX, MM_PX, boxes, clip_advice, clipped_text, has_class, image_dpi, inset, overflowing,
+                            project_url, render_document)
 from kit.sanitize import inline_html
 from kit.templating import brand_env
 from kit.textfit import Rules, keep_together, place_names, set_at, size_cost
@@ -33,6 +35,9 @@ TITLE_PT = {"xl": 44, "l": 36, "m": 29, "s": 23}  # on A4, scaled by --s; poster
 TITLE_MAX_LINES = 6
 MARGIN_MM = 12  # poster.css: --margin is --s × 12 mm (plus the office margin); the title's measure follows it
 MIN_DPI, GOOD_DPI = 150, 300
+# The photo's height, as a share of the page's: it gives up room to the text (down to the minimum) before the
+# title is set smaller; the office sheet's wider margins leave it less.
+PHOTO_SHARE = {"print": (0.24, 0.40), "office": (0.22, 0.34)}
 
 
 @dataclass(frozen=True)
@@ -53,12 +58,18 @@ class Paper:
     def variant(self) -> str:
         return f"{self.size}-office" if self.office else self.size
 
-    def css(self) -> dict:
+    @property
+    def photo_mm(self) -> tuple[float, float]:
+        """The photo's least and greatest height."""
+        low, high = PHOTO_SHARE["office" if self.office else "print"]
+        return round(PAPER_MM[self.size][1] * low, 2), round(PAPER_MM[self.size][1] * high, 2)
+
+    def css(self, photo_mm: float | None = None) -> dict:
         w, h = PAPER_MM[self.size]
-        return {"width": f"{w}mm", "height": f"{h}mm", "scale": round((w / 210), 3),
+        return {"width": f"{w}mm", "height": f"{h}mm", "scale": round((w / 210), 3), "office": self.office,
                 "bleed": None if self.office else f"{BLEED_MM}mm", "marks_bleed": f"{MARKS_BLEED_MM}mm",
                 "office_margin": f"{OFFICE_MARGIN_MM}mm" if self.office else "0mm",
-                "photo_ratio": 0.34 if self.office else 0.40}  # the office sheet's wider margins need room
+                "photo_h": f"{self.photo_mm[1] if photo_mm is None else photo_mm}mm"}
 
 
 def papers(ctx: RenderContext) -> list[Paper]:
@@ -107,22 +118,30 @@ TEXT_NAMES = {"h1": "the title", "summary": "the summary", "li": "a point", "eve
 
 
 def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext):
-    """The largest title size whose poster is one page with nothing overflowing and no text clipped (a word
-    that cannot break runs past its box or the trim); RenderError if none is. Sizes that fit form a run from
-    the smallest up (a smaller title only frees room), so a binary search needs two or three layouts."""
+    """The title size and photo height: the title gets the room it needs before the photo does. Every title
+    size is first tried with the photo at its least height; among the sizes whose poster is then one page
+    with nothing overflowing and no text clipped (a word that cannot break runs past its box or the trim),
+    the one with the best breaks is chosen, and the photo grows into whatever room its text leaves, up to its
+    greatest height. RenderError if no size fits. Sizes that fit form a run from the smallest up (a smaller
+    title only frees room), so a binary search needs two or three layouts."""
     what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
-    documents: dict[int, object] = {}
+    least_photo, most_photo = paper.photo_mm
+    documents: dict[int, Any] = {}  # WeasyPrint documents (imported on first use)
     faults: dict[int, tuple[int, list[str], list]] = {}  # pages, overflowing boxes, clipped texts
+
+    def lay_out(index: int, photo_mm: float):
+        html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index], photo_mm)
+        return render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
+                               stylesheet=ctx.brand.root / "templates" / "poster.css", root=ctx.settings.root)
+
+    def problems(document) -> tuple[int, list[str], list]:
+        page = document.pages[0]
+        return len(document.pages), overflowing(page), clipped_text(page, inset(page, paper.safe_mm))
 
     def fits(index: int) -> bool:
         if index not in documents:
-            html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index])
-            document = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
-                                       stylesheet=ctx.brand.root / "templates" / "poster.css",
-                                       root=ctx.settings.root)
-            page = document.pages[0]
-            documents[index] = document
-            faults[index] = (len(document.pages), overflowing(page), clipped_text(page, inset(page, paper.safe_mm)))
+            documents[index] = lay_out(index, least_photo)
+            faults[index] = problems(documents[index])
         pages, overflow, clipped = faults[index]
         return pages == 1 and not overflow and not clipped
 
@@ -147,7 +166,24 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
     chosen = _best_title_size(message, lang, paper, ctx, low)
     if chosen != low and not fits(chosen):
         chosen = low
-    return documents[chosen], _dpi_warnings(documents[chosen], message, what)
+    document = documents[chosen]
+    photo_mm = min(most_photo, least_photo + _room_left_mm(document.pages[0]))
+    if photo_mm > least_photo + 0.5:  # the text's box does not change width, so the same lines fit again
+        grown = lay_out(chosen, round(photo_mm - 0.5, 1))  # half a millimetre to spare for rounding
+        pages, overflow, clipped = problems(grown)
+        if pages == 1 and not overflow and not clipped:
+            document = grown
+    return document, _dpi_warnings(document, message, what)
+
+
+def _room_left_mm(page) -> float:
+    """How much of the text block (`#content`) its text leaves empty at the bottom."""
+    for box in boxes(page._page_box):
+        if has_class(box, "fit") and (box.element.get("id") == "content"):
+            bottom = box.content_box_y() + box.height
+            deepest = max((b.position_y + b.margin_height() for b in boxes(box) if b is not box), default=bottom)
+            return max(0.0, (bottom - deepest) / MM_PX)
+    return 0.0
 
 
 def _best_title_size(message: Message, lang: str, paper: Paper, ctx: RenderContext, largest: int) -> int:
@@ -187,7 +223,7 @@ def _dpi_warnings(document, message: Message, what: str) -> list[str]:
 
 
 def poster_html(message: Message, listing_lang: str, municipality: str, paper: Paper, ctx: RenderContext,
-                title_size: str) -> str:
+                title_size: str, photo_mm: float | None = None) -> str:
     """A poster is wholly in the language of its text (a Võro listing may fall back to the Estonian text)."""
     brand, text = ctx.brand, message.text(listing_lang)
     lang = content_lang = text.lang
@@ -199,7 +235,7 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
     url = message.link
     cobrand = brand.cobrand_of(message)
     return brand_env(brand.root / "templates").get_template("poster.html").render(
-        lang=content_lang, page=paper.css(), colors=brand.colors, title_size=title_size,
+        lang=content_lang, page=paper.css(photo_mm), colors=brand.colors, title_size=title_size,
         title_pt=TITLE_PT[title_size], title=text.title, title_lines=title_lines, summary=text.summary,
         points=[inline_html(p) for p in text.points], event=event,
         labels={"when": label("when", lang), "where": label("where", lang)},
@@ -207,7 +243,7 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
         photo_url=project_url(message.image.path, ctx.settings.root) if message.image else "", image_alt=text.image_alt,
         photo_credit=credit_line(message, listing_lang),
         focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
-        pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["birch"])),
+        pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["forest" if paper.office else "birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
         qr_svg=_qr_svg(url, brand.colors["ink"]) if url else "",
         cobrand_line=cobrand.line(lang) if cobrand else "",
