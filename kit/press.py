@@ -10,6 +10,18 @@ from kit.i18n import (format_date, format_date_genitive, format_event_when, form
 from kit.model import Brand, Message
 
 
+# Where the press renderer publishes the photo; here, not in kit.render.press, because newsletters and pages
+# link it too and must not import the PDF renderer (and WeasyPrint) to know a path.
+def photo_path(message_id: str, lang: str) -> str:
+    """The press photo: the message's own picture at its full resolution, without text burned in."""
+    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}.jpg"
+
+
+def web_photo_path(message_id: str, lang: str) -> str:
+    """The same photo 1200 px wide, for newsletters and the message's page (light enough for e-mail)."""
+    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}-web.jpg"
+
+
 @dataclass(frozen=True)
 class PressRelease:
     lang: str
@@ -167,7 +179,6 @@ def _images(message: Message, lang: str, site_url: str) -> tuple[tuple[str, str,
     """The press photo (full resolution, no text on it) with its description and credit."""
     if message.image is None:
         return ()
-    from kit.render.press import photo_path
 
     text = message.text(lang)
     return ((text.image_alt or text.title, message.credit(lang), f"{site_url}files/{photo_path(message.id, lang)}"),)

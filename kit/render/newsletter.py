@@ -92,7 +92,7 @@ def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]
     """Each item says its title once (the photo carries no text), the event's facts once, and leads to the
     message's call to action itself (a registration page), with the message's page beside it."""
     from kit.press import call_to_action, partner_sentence
-    from kit.render.press import web_photo_path
+    from kit.press import web_photo_path
 
     site = ctx.settings.site_url
     items = []

@@ -10,7 +10,7 @@ from kit.brand_assets import mark_svg
 from kit.errors import Problem, RenderError
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
-from kit.press import PressRelease, press_release
+from kit.press import PressRelease, photo_path, press_release, web_photo_path
 from kit.render import JobSpec, RenderContext, Renderer
 from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, content_area, render_document
 from kit.sanitize import markdown_html
@@ -24,16 +24,6 @@ def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
     base = f"press/{message.id}/{lang}/press-{message.id}-{lang}"
     photo = (photo_path(message.id, lang), web_photo_path(message.id, lang)) if message.image else ()
     return [JobSpec(variant="press", outputs=tuple(base + suffix for suffix in FORMATS) + photo)]
-
-
-def photo_path(message_id: str, lang: str) -> str:
-    """The press photo: the message's own picture at its full resolution, without text burned in."""
-    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}.jpg"
-
-
-def web_photo_path(message_id: str, lang: str) -> str:
-    """The same photo 1200 px wide, for newsletters and the message's page (light enough for e-mail)."""
-    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}-web.jpg"
 
 
 def press_photo(message: Message, width: int | None = None) -> bytes:
