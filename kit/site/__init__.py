@@ -18,12 +18,15 @@ from kit.site import feeds as feed_formats
 from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
-from kit.site.pages import site_pages
+from kit.site.pages import site_assets, site_pages
 from kit.site.public import save_record
 from kit.site.review import review_sheet
 from kit.store import Store
 
 BUNDLE_STATE = "state/bundles.json"
+# Each feed in three formats, named as a feed reader's user knows them.
+FEED_FORMATS = (("Atom", ".atom", "application/atom+xml"), ("RSS", ".rss", "application/rss+xml"),
+                ("JSON Feed", ".json", "application/feed+json"))
 
 
 def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list[Problem]) -> tuple[str, ...]:
@@ -35,7 +38,8 @@ def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list
     bundles = _bundles(ctx, catalog, store)
     pages = site_pages(ctx, catalog, feed_list, {path: size for path, size in bundles.items()})
     links = {f"files/{file.path}": file.source for file in catalog.files}
-    store.sync_site(generated={**pages, **feeds}, links=links, kept=set(bundles))
+    stylesheet, assets = site_assets(ctx)
+    store.sync_site(generated={**pages, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles))
     save_record(store, **catalog.published)
     return catalog.held_back
 
@@ -55,9 +59,9 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
         documents[f"feeds/{spec.name}.rss"] = feed_formats.rss(ctx, spec, live)
         documents[f"feeds/{spec.name}.json"] = feed_formats.json_feed(ctx, spec, live)
         documents.update(archives)
-        for suffix, media_type in ((".atom", "application/atom+xml"), (".json", "application/feed+json")):
-            listed.append({"file": spec.name + suffix, "type": media_type, "title": spec.title, "lang": spec.lang,
-                           "municipality": spec.municipality})
+        listed.append({"title": spec.title, "lang": spec.lang, "municipality": spec.municipality,
+                       "formats": [{"label": name, "file": spec.name + suffix, "type": media_type}
+                                   for name, suffix, media_type in FEED_FORMATS]})
     state.save(store)
     return documents, listed
 

@@ -4,10 +4,14 @@ Plain links do all the filtering (language × municipality × message), so the p
 """
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 from babel.numbers import format_decimal
+from markupsafe import Markup
 
 from kit.captions import alt_text
-from kit.i18n import format_date, label
+from kit.i18n import NBSP, format_date, label
 from kit.render import RenderContext
 from kit.sanitize import markdown_html
 from kit.site.catalog import Catalog, SiteFile
@@ -15,8 +19,15 @@ from kit.templating import kit_env
 
 LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed", "bundle", "message", "read_more",
               "posters", "social", "press", "newsletters", "download", "file_size", "checksum", "caption", "alt_text",
-              "office_print", "print_shop", "nothing_yet")
+              "office_print", "print_shop", "nothing_yet", "programme_name", "kit_name", "municipalities", "subscribe",
+              "feed_help", "feed_formats", "accessibility", "a11y_status_title", "a11y_known_title",
+              "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
+              "a11y_enforcement_title", "a11y_enforcement", "a11y_date_title")
 DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
+FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
+              ".json": "JSON", ".md": "Markdown"}
+# The date the kit's pages were last assessed, when brand/organisation.yaml gives no `accessibility_statement`.
+STATEMENT_DATE = date(2026, 11, 26)
 
 
 def filesize(size: int, lang: str) -> str:
@@ -26,12 +37,33 @@ def filesize(size: int, lang: str) -> str:
     return f"{format_decimal(round(size / 1_000_000, 1), locale=locale)}\u00a0MB"
 
 
+def describe(file: SiteFile, lang: str, day: str) -> str:
+    """What a download link says besides the name: „PDF, 1,2 MB, eesti keeles, 2. november 2026“."""
+    parts = [FILE_TYPES.get(Path(file.path).suffix, Path(file.path).suffix.lstrip(".").upper()), filesize(file.size, lang)]
+    if file.lang:
+        parts.append(label(f"lang_{file.lang}", lang))
+    return ", ".join(parts + [day])
+
+
+def page_date(day: date, lang: str) -> str:
+    """A date on a page never breaks between day and month („25. / november“)."""
+    return format_date(day, lang).replace(" ", NBSP)
+
+
 def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles: dict[str, int]) -> dict[str, bytes]:
     env = kit_env()
     env.filters["filesize"] = filesize
-    pages = {"index.html": env.get_template("site/index.html").render(languages=_languages(ctx, "index.html"))}
+    env.filters["describe"] = describe
+    root_page = {**_common(ctx, "et", feeds), "root": "", "title": label("programme_name", "et"), "home": "index.html"}
+    root_page["kit_title"] = root_page["title"]
+    root_page["head_feeds"] = [f for f in root_page["feeds"] if not f["lang"] and not f["municipality"]]
+    doors = [{**language, "intro": label("intro", language["code"])} for language in _languages(ctx, "index.html")]
+    pages = {"index.html": env.get_template("site/index.html").render(**root_page, languages=[], choices=doors)}
     for lang in ctx.settings.languages:
         common = _common(ctx, lang, feeds)
+        pages[f"{lang}/accessibility.html"] = env.get_template("site/accessibility.html").render(
+            **common, root="../", title=label("accessibility", lang), statement=_statement(ctx, lang),
+            languages=_languages(ctx, "accessibility.html"))
         items = [_item(ctx, catalog, lang, mid) for (listed, mid) in catalog.listing if listed == lang]
         items.sort(key=lambda i: i["sort"], reverse=True)
         pages[f"{lang}/index.html"] = env.get_template("site/start.html").render(
@@ -56,9 +88,42 @@ def _bundle(path: str, bundles: dict[str, int]) -> dict | None:
 
 
 def _common(ctx: RenderContext, lang: str, feeds: list[dict]) -> dict:
-    return {"lang": lang, "kit_title": label("kit_title", lang), "colors": ctx.brand.colors,
-            "labels": {key: label(key, lang) for key in LABEL_KEYS},
-            "feeds": [f for f in feeds if f["lang"] in ("", lang)]}
+    org = ctx.brand.organisation
+    contact = dict(org.get("contact") or {})
+    if isinstance(contact.get("role"), dict):
+        contact["role"] = contact["role"].get(lang) or contact["role"].get("et", "")
+    listed = [_feed(ctx, feed, lang) for feed in feeds if feed["lang"] in ("", lang)]
+    return {"lang": lang, "kit_title": label("kit_title", lang), "labels": {key: label(key, lang) for key in LABEL_KEYS},
+            "feeds": listed, "head_feeds": [f for f in listed if f["lang"] == lang], "home": "",
+            "mark": _mark(ctx), "organisation": org, "contact": contact}
+
+
+def _feed(ctx: RenderContext, feed: dict, lang: str) -> dict:
+    """A feed named for a reader in the page's language: everything, one language, or one municipality."""
+    if feed["municipality"]:
+        name = ctx.brand.municipalities[feed["municipality"]].name(lang)
+    elif feed["lang"]:
+        name = label("feed_lang", lang, language=label(f"lang_{feed['lang']}", lang))
+    else:
+        name = label("feed_all", lang)
+    return {**feed, "name": name}
+
+
+def _mark(ctx: RenderContext) -> Markup:
+    """brand/mark.svg inline (it draws in currentColor), hidden from screen readers: the name beside it speaks."""
+    svg = (ctx.brand.root / "mark.svg").read_text(encoding="utf-8").strip()
+    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
+def _statement(ctx: RenderContext, lang: str) -> dict:
+    org = ctx.brand.organisation
+    day = org.get("accessibility_statement") or STATEMENT_DATE
+    day = day if isinstance(day, date) else date.fromisoformat(str(day))
+    return {"intro": label("a11y_intro", lang, organisation=org.get("name", ""), site=label("kit_title", lang),
+                           url=ctx.settings.site_url),
+            "status": label("a11y_status", lang), "date_line": label("a11y_date", lang, date=page_date(day, lang)),
+            "known": [label("a11y_known_images", lang)] + ([label("a11y_known_vro", lang)]
+                                                         if "vro" in ctx.settings.languages else [])}
 
 
 def _languages(ctx: RenderContext, path: str) -> list[dict]:
@@ -71,7 +136,8 @@ def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, muni
     text = message.text(lang)
     files = [f for f in catalog.listing[(lang, message_id)] if not municipality or f.municipality in ("", municipality)]
     return {"id": message_id, "title": text.title, "summary": text.summary, "body": markdown_html(text.body_md),
-            "content_lang": text.lang, "date": format_date(message.date, lang), "sort": (message.date, message_id),
+            "content_lang": text.lang, "date": page_date(message.date, lang), "iso_date": message.date.isoformat(),
+            "sort": (message.date, message_id),
             "municipalities": message.municipalities, "posters": _posters(ctx, files, lang),
             "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang)}
 
@@ -112,3 +178,16 @@ def _documents(files: list[SiteFile], lang: str) -> list[dict]:
         if mine:
             groups.append({"title": label(key, lang), "files": mine})
     return groups
+
+
+def site_assets(ctx: RenderContext) -> tuple[dict[str, bytes], dict[str, Path]]:
+    """The stylesheet (brand colours filled in), and the brand's fonts, their licence and the mark, linked as they
+    are: the site serves its own fonts and asks no font service for anything."""
+    fonts = {role: getattr(ctx.brand.fonts, role) for role in ("display", "bold", "semibold", "regular", "italic")}
+    css = kit_env().get_template("site/site.css").render(colors=ctx.brand.colors,
+                                                         fonts={role: path.name for role, path in fonts.items()})
+    links = {f"assets/fonts/{path.name}": path for path in fonts.values()}
+    licences = sorted({p for path in fonts.values() for p in path.parent.glob("LICENSE*")})
+    links.update({f"assets/fonts/{path.name}": path for path in licences})
+    links["assets/mark.svg"] = ctx.brand.root / "mark.svg"
+    return {"assets/site.css": css.encode()}, links
