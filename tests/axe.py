@@ -59,6 +59,13 @@ class Browser:
         return target
 
 
+    def loaded_fonts(self, page: Path) -> set[str]:
+        """The font faces the page actually loaded, as "family weight"."""
+        self.driver.get(page.resolve().as_uri())
+        return set(self.driver.execute_async_script(
+            "document.fonts.ready.then(fs => arguments[0]([...fs].filter(f => f.status === 'loaded')"
+            ".map(f => f.family.replaceAll('\"', '') + ' ' + f.weight)))"))
+
     def overflow(self, page: Path, width: int) -> int:
         """How far the page scrolls sideways on a screen that wide (0 or less: it fits)."""
         self.driver.get(page.resolve().as_uri())

@@ -18,12 +18,13 @@ from kit.site import feeds as feed_formats
 from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
-from kit.site.pages import site_assets, site_pages
+from kit.site.pages import WEB_FONT_ROLES, site_assets, site_pages, web_font_name, woff2
 from kit.site.public import save_record
 from kit.site.review import review_sheet
 from kit.store import Store
 
 BUNDLE_STATE = "state/bundles.json"
+FONT_STATE = "state/web-fonts.json"
 # Each feed in three formats, named as a feed reader's user knows them.
 FEED_FORMATS = (("Atom", ".atom", "application/atom+xml"), ("RSS", ".rss", "application/rss+xml"),
                 ("JSON Feed", ".json", "application/feed+json"))
@@ -39,7 +40,8 @@ def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list
     pages = site_pages(ctx, catalog, feed_list, {path: size for path, size in bundles.items()})
     links = {f"files/{file.path}": file.source for file in catalog.files}
     stylesheet, assets = site_assets(ctx)
-    store.sync_site(generated={**pages, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles))
+    fonts = _web_fonts(ctx, store)
+    store.sync_site(generated={**pages, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published)
     return catalog.held_back
 
@@ -86,3 +88,20 @@ def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, in
         sizes[path] = target.stat().st_size
     store.write_file(BUNDLE_STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
     return sizes
+
+
+def _web_fonts(ctx: RenderContext, store: Store) -> set[str]:
+    """WOFF2 copies of the brand's fonts in assets/fonts/, converted only when a font changed (a second each)."""
+    try:
+        previous = json.loads((store.out / FONT_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    state = {}
+    for font in sorted({getattr(ctx.brand.fonts, role) for role in WEB_FONT_ROLES}):
+        path = f"assets/fonts/{web_font_name(font)}"
+        digest = hashlib.sha256(font.read_bytes()).hexdigest()
+        if previous.get(path) != digest or not (store.out / "site" / path).is_file():
+            store.write_file(f"site/{path}", woff2(font))
+        state[path] = digest
+    store.write_file(FONT_STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
+    return set(state)
