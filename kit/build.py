@@ -15,6 +15,7 @@ from kit.brand import load_brand
 from kit.config import Settings
 from kit.content import Content, load_content
 from kit.errors import ContentError, KitError, Problem
+from kit.i18n import reset_fallback_warnings
 from kit.model import Brand, Job, JobResult
 from kit.plan import plan
 from kit.render import Registry, RenderContext, builtin_registry
@@ -94,6 +95,7 @@ def _init_worker(ctx: RenderContext, registry: Registry) -> None:
 def render_job(job: Job) -> JobResult:
     """Render one job in a worker; any failure becomes an error on the result, never a crashed build."""
     ctx, registry = _worker["ctx"], _worker["registry"]
+    reset_fallback_warnings()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("ignore", ResourceWarning)  # WeasyPrint leaves its own ICC file open; not ours

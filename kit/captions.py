@@ -6,9 +6,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from kit.errors import Problem
-from kit.i18n import format_event_when, label
+from kit.i18n import credit_line, format_event_when, join_sentences, label
 from kit.model import Brand, Channel, Message
 from kit.platforms import Platform, rules
+from kit.press import partner_sentence
 
 URL = re.compile(r"https?://\S+")
 
@@ -60,7 +61,7 @@ def hashtags_for(message: Message, lang: str, channel: Channel, brand: Brand) ->
 def alt_text(message: Message, lang: str) -> str:
     """The image shows the title in large type over the photo: alt text says both."""
     text = message.text(lang)
-    return f"{text.title}. {text.image_alt}".strip() if text.image_alt else text.title
+    return join_sentences(text.title, text.image_alt)
 
 
 def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand) -> tuple[Caption, list[str]]:
@@ -74,11 +75,11 @@ def caption(message: Message, listing_lang: str, platform: Platform, channel: Ch
         warnings.append(f"{platform.name}: {len(tags)} hashtags, kept the first {platform.hashtag_limit} "
                         f"({', '.join('#' + t for t in tags[platform.hashtag_limit:])} left out)")
         tags = tags[: platform.hashtag_limit]
-    body = _body(message, lang, platform, link)
+    body = _body(message, lang, platform, link, brand)
     tag_line = " ".join(f"#{t}" for t in tags)
     full = "\n\n".join(part for part in (body, tag_line) if part)
     if weighted_length(full, platform) > platform.caption_limit and platform.name not in text.social:
-        short = "\n\n".join(p for p in (_short_body(message, lang, platform, link), tag_line) if p)
+        short = _short_body(message, lang, platform, link, brand, tag_line)
         full = short
     return Caption(platform=platform.name, channel=channel.id, text=full, hashtags=tags,
                    alt_text=alt_text(message, lang), link=link if platform.links == "inline" else ""), warnings
@@ -90,20 +91,30 @@ def _link_line(lang: str, platform: Platform, link: str) -> str:
     return label("link_in_bio", lang) if platform.links == "bio" else link
 
 
-def _body(message: Message, lang: str, platform: Platform, link: str) -> str:
+def _body(message: Message, lang: str, platform: Platform, link: str, brand: Brand) -> str:
     text = message.text(lang)
     if platform.name in text.social:
         return text.social[platform.name]
     parts = [text.title, text.summary]
     if message.event:
         parts.append(format_event_when(message.event.start, message.event.end, lang))
+    parts.append(partner_sentence(message, lang, brand))
     parts.append(_link_line(lang, platform, link))
+    parts.append(credit_line(message, lang))  # the photo's credit goes with the photo (short form: left out)
     return "\n\n".join(p for p in parts if p)
 
 
-def _short_body(message: Message, lang: str, platform: Platform, link: str) -> str:
-    """When the full text is too long (X), the title and the link are what matters."""
-    return "\n\n".join(p for p in (message.text(lang).title, _link_line(lang, platform, link)) if p)
+def _short_body(message: Message, lang: str, platform: Platform, link: str, brand: Brand, tag_line: str) -> str:
+    """When the full text is too long (X), the title, the event's time, the Tartu 2024 sentence and the link are
+    what matters, in that order of giving way: the time goes first, then the sentence."""
+    title, link_line = message.text(lang).title, _link_line(lang, platform, link)
+    when = format_event_when(message.event.start, message.event.end, lang) if message.event else ""
+    sentence = partner_sentence(message, lang, brand)
+    for middle in ((when, sentence), (sentence,), ()):
+        text = "\n\n".join(p for p in (title, *middle, link_line, tag_line) if p)
+        if weighted_length(text, platform) <= platform.caption_limit:
+            return text
+    return text
 
 
 def captions(message: Message, lang: str, brand: Brand) -> tuple[list[Caption], list[str]]:

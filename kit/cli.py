@@ -123,7 +123,7 @@ def new(ctx: click.Context, message_id: str, title: str) -> None:
     from kit.scaffold import new_message
 
     settings = _settings(ctx)
-    folder = new_message(settings.messages_dir, message_id, title, settings.default_timezone)
+    folder = new_message(settings.messages_dir, message_id, title, settings.default_timezone, settings.languages)
     click.echo(f"Created {folder}. Edit its files, then run: kit check")
 
 

@@ -24,6 +24,9 @@ class Settings:
     feed_entries: int = 20
     newsletter_period: str = "month"
     websub_hubs: tuple[str, ...] = ()
+    # The newsletter's unsubscribe link (footer and List-Unsubscribe header): the sending tool's merge tag, or a
+    # URL template with {lang} and {issue}. The default is Mailchimp's tag.
+    newsletter_unsubscribe: str = "*|UNSUB|*"
 
     @property
     def messages_dir(self) -> Path:

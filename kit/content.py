@@ -17,6 +17,7 @@ from PIL import Image, ImageFile
 
 from kit.config import Settings
 from kit.errors import Problem
+from kit.i18n import label_problems
 from kit.model import FALLBACK, Brand, Event, HeroImage, Message, Quote, Translation
 from kit.sanitize import markdown_html
 from kit.schema import Checker, check_controls, load_yaml, read_text
@@ -26,7 +27,7 @@ MESSAGE_FIELDS = ("id", "date", "updated", "status", "embargo", "expires", "them
                   "channels", "tartu2024", "event", "cta_url", "image")
 EVENT_FIELDS = ("start", "end", "venues", "address", "url")
 IMAGE_FIELDS = ("file", "focus", "credit")
-TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "hashtags", "social", "project")
+TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "image_credit", "hashtags", "social", "project")
 STATUSES = ("draft", "approved", "withdrawn")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -64,6 +65,7 @@ def load_content(settings: Settings, brand: Brand) -> Content:
         ids.append((_declared_id(folder), folder))
     problems.extend(_duplicate_ids(ids, settings))
     intros = load_intros(settings, problems)
+    problems.extend(label_problems(settings.languages))
     return Content(tuple(messages), tuple(sorted(problems)), intros)
 
 
@@ -130,6 +132,11 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
                   municipalities=_municipalities(c, brand), channels=_channels(c, brand),
                   tartu2024=c.boolean("tartu2024"), cta_url=c.url("cta_url"),
                   event=_event(c, settings, brand), image=_image(c, folder, settings))
+    event = values["event"]
+    for municipality in (event.venues if event else ()):
+        if municipality != "all" and municipality not in values["municipalities"]:
+            c.problem(("event", "venues", municipality), f"'{municipality}' is not one of the message's "
+                      f"municipalities ({', '.join(values['municipalities'])}); add it there or remove the venue")
     if values["embargo"] and values["expires"] and values["expires"] <= values["embargo"]:
         c.problem(("expires",), "must be after the embargo")
     return values
@@ -219,6 +226,10 @@ def _safe_path(c: Checker, keys: tuple, folder: Path, rel: str, settings: Settin
     return path.resolve()
 
 
+ORIENTATION_TAG = 0x0112  # EXIF: how a camera says the photo is to be turned
+ROTATED = {5, 6, 7, 8}  # orientations that swap width and height
+
+
 def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
     """Decode the whole image once, so that a file cut short or damaged is caught here and not in every job;
     refuse what is not an image, too large to decode safely, or in a form a renderer cannot use."""
@@ -247,10 +258,11 @@ def _image_size(c: Checker, path: Path, rel: str) -> tuple[int, int] | None:
                             "cannot use; save it as an 8-bit RGB JPEG or PNG")
             return None
         problem = _decode_problem(image)
+        orientation = 1 if problem else image.getexif().get(ORIENTATION_TAG, 1)  # read once decoding is known sound
     if problem:
         c.problem(keys, f"'{rel}' is damaged or incomplete ({problem}); copy or export the image again")
         return None
-    return size
+    return (size[1], size[0]) if orientation in ROTATED else size  # as the photo is seen, upright
 
 
 def _decode_problem(image: Image.Image) -> str:
@@ -313,7 +325,7 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
     translation = Translation(
         lang=path.stem, title=c.string("title", required=True), summary=c.string("summary", required=True),
         body_md=body.strip(), points=c.strings("points"), quote=_quote(c), cta_text=c.string("cta"),
-        image_alt=c.string("image_alt", required=bool(message.get("image"))),
+        image_alt=c.string("image_alt", required=bool(message.get("image"))), image_credit=c.string("image_credit"),
         hashtags=tuple(tag.lstrip("#") for tag in c.strings("hashtags")),
         social=_social(c), project=c.string("project", required=bool(message.get("tartu2024"))),
         source=shown)
@@ -322,6 +334,7 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
     for i, point in enumerate(translation.points):
         if found := _markdown_problem(point):
             c.problem(("points", i), found[1])
+    _placeholders(c, translation, message, body_line, problems, shown)
     for i, tag in enumerate(translation.hashtags):
         if not re.fullmatch(r"\w+", tag):
             c.problem(("hashtags", i), f"'#{tag}' is not a hashtag; use letters, digits and _ only")
@@ -355,6 +368,23 @@ def _markdown_problem(text: str) -> tuple[int, str] | None:
     except RecursionError:
         return 0, "nests lists or quotes too deeply for Markdown (as in '1. 1. 1. …'); remove the extra markers"
     return None
+
+
+def _placeholders(c: Checker, text: Translation, message: dict, body_line: int, problems: list[Problem],
+                  shown: str) -> None:
+    """A text `kit new` wrote and nobody replaced: an error once the message is approved, a warning before."""
+    from kit.scaffold import PLACEHOLDERS
+
+    severity = "error" if message.get("status") == "approved" else "warning"
+    said = "is still the placeholder `kit new` wrote; write the real text"
+    for name, value in (("title", text.title), ("summary", text.summary), ("image_alt", text.image_alt)):
+        if value in PLACEHOLDERS:
+            c.problem((name,), said, severity)
+    for i, point in enumerate(text.points):
+        if point in PLACEHOLDERS:
+            c.problem(("points", i), said, severity)
+    if text.body_md in PLACEHOLDERS:
+        problems.append(Problem(shown, body_line, "body", said, severity))
 
 
 def _quote(c: Checker) -> Quote | None:

@@ -1,8 +1,9 @@
 """The glyph set every bundled font must cover (SPECS.md §3), and the check against a font file."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
+
+from kit.filecache import by_file_version
 
 ESTONIAN = "õäöüšžÕÄÖÜŠŽ"
 VORO = "qyQYŃŔŚĹĽĎŤǴḰḾṔńŕśĺľďťǵḱḿṕ\u02bc\u2019"
@@ -16,7 +17,7 @@ MINUS = "\u2212"
 GLYPH_SET = ESTONIAN + VORO + COMBINING_ACUTE + LATVIAN + CYRILLIC + PUNCTUATION + SPACES_AND_HYPHENS + MINUS
 
 
-@lru_cache(maxsize=32)
+@by_file_version(maxsize=32)
 def missing_glyphs(font_path: Path) -> tuple[str, ...]:
     """Characters of GLYPH_SET the font lacks; 'mark feature' when U+0301 cannot be positioned."""
     from fontTools.ttLib import TTFont  # fontTools is already a WeasyPrint dependency

@@ -28,6 +28,7 @@ class Translation:
     quote: Quote | None = None
     cta_text: str = ""
     image_alt: str = ""
+    image_credit: str = ""  # the photo's credit in this language; "" takes image.credit from message.yaml
     hashtags: tuple[str, ...] = ()
     social: Mapping[str, str] = field(default_factory=dict)
     project: str = ""
@@ -76,6 +77,12 @@ class Message:
         while lang not in self.translations:
             lang = FALLBACK.get(lang, "et")
         return self.translations[lang]
+
+    def credit(self, lang: str) -> str:
+        """The photo's credit in a language's text (image_credit in <lang>.md), else the one in message.yaml."""
+        if self.image is None:
+            return ""
+        return self.text(lang).image_credit or self.image.credit
 
     @property
     def published(self) -> datetime:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kit.i18n import format_date, format_time, label
+from kit.i18n import (format_date, format_date_genitive, format_event_when, format_time, join_sentences, label,
+                      zone_name)
 from kit.model import Brand, Message
 
 
@@ -24,17 +25,39 @@ class PressRelease:
     contact: tuple[str, ...]  # heading, name and role, phone, e-mail
     images: tuple[tuple[str, str, str], ...]  # (description, credit, download URL)
     end_mark: str = "###"
+    # What a journalist acts on: an event's when and where as (label, value), what happens, how to take part.
+    facts: tuple[tuple[str, str], ...] = ()
+    points_title: str = ""
+    points: tuple[str, ...] = ()
+    call: tuple[str, str] = ("", "")  # (call to action, its link)
+
+    @property
+    def blocks(self) -> list[tuple[str, str]]:
+        """Every text block in reading order as (role, text): the one source for the text edition and docx.
+        Roles: letterhead, release, title, subhead, lead, body, quote, fact, heading, bullet, call, partner,
+        contact, images, end."""
+        quotes = [f"„{text}“ – {by}" if self.lang != "en" else f"“{text}” – {by}" for text, by in self.quotes]
+        images = [f"{label('images', self.lang)}: " + " ".join(join_sentences(d, f"{label('photo', self.lang)}: {c}", u)
+                                                               for d, c, u in self.images)] if self.images else []
+        call_text, call_url = self.call
+        return [*(("letterhead", line) for line in self.letterhead), ("release", self.release_line),
+                ("title", self.headline), *([("subhead", self.subhead)] if self.subhead else []),
+                ("lead", f"{self.dateline} {self.lead}"),
+                *(("body", plain_text(p)) for p in self.body_md.split("\n\n") if p.strip()),
+                *(("quote", q) for q in quotes),
+                *(("fact", f"{name}: {value}") for name, value in self.facts),
+                *([("heading", self.points_title)] if self.points and self.points_title else []),
+                *(("bullet", plain_text(point)) for point in self.points),
+                *([("call", f"{call_text}: {call_url}")] if call_url else []),
+                *([("partner", self.partner_sentence)] if self.partner_sentence else []),
+                ("heading", self.about_title), ("body", self.boilerplate), ("heading", self.contact[0]),
+                *(("contact", line) for line in self.contact[1:]), *(("images", i) for i in images),
+                ("end", self.end_mark)]
 
     @property
     def paragraphs(self) -> list[str]:
-        """Every text block in reading order: the source for text and docx, and what tests compare."""
-        body = [plain_text(p) for p in self.body_md.split("\n\n") if p.strip()]
-        quotes = [f"„{text}“ – {by}" if self.lang != "en" else f"“{text}” – {by}" for text, by in self.quotes]
-        images = [f"{label('images', self.lang)}: " + "; ".join(f"{d} ({label('photo', self.lang)}: {c}) {u}"
-                                                               for d, c, u in self.images)] if self.images else []
-        return ([*self.letterhead, self.release_line, self.headline, *([self.subhead] if self.subhead else []),
-                 f"{self.dateline} {self.lead}", *body, *quotes, *([self.partner_sentence] if self.partner_sentence else []),
-                 self.about_title, self.boilerplate, *self.contact, *images, self.end_mark])
+        """Every text block in reading order as plain text (a point with its dash): what tests compare."""
+        return [f"– {text}" if role == "bullet" else text for role, text in self.blocks]
 
 
 def plain_text(markdown_paragraph: str) -> str:
@@ -68,16 +91,46 @@ def press_release(message: Message, listing_lang: str, brand: Brand, site_url: s
         about_title=label("about_org", lang), boilerplate=_boilerplate(org, lang),
         contact=(label("media_contact", lang), f"{org['contact']['name']}, {_role(org, lang)}",
                  org["contact"]["phone"], org["contact"]["email"]),
-        images=_images(message, listing_lang, site_url))
+        images=_images(message, listing_lang, site_url),
+        facts=event_facts(message, lang, brand), points_title=label("programme", lang) if message.event else "",
+        points=text.points, call=call_to_action(message, lang))
+
+
+def event_facts(message: Message, lang: str, brand: Brand) -> tuple[tuple[str, str], ...]:
+    """When (with the time zone for readers elsewhere: English), where (each municipality's venue) and the address."""
+    event = message.event
+    if event is None:
+        return ()
+    when = format_event_when(event.start, event.end, lang, zone=lang == "en")
+    if len(event.venues) == 1:
+        venues = next(iter(event.venues.values()))
+    else:
+        venues = "; ".join(f"{venue} ({brand.municipalities[m].name(lang)})" if m in brand.municipalities else venue
+                           for m, venue in event.venues.items())
+    facts = [(label("event_date", lang), when), (label("venue", lang), venues)]
+    if event.address:
+        facts.append((label("address", lang), event.address))
+    return tuple(facts)
+
+
+def call_to_action(message: Message, lang: str) -> tuple[str, str]:
+    """The message's call to action and its link (the event's page first); ("", "") when there is no link."""
+    url = message.event.url if message.event and message.event.url else message.cta_url
+    if not url:
+        return ("", "")
+    return (message.text(lang).cta_text or label("further_info", lang), url)
 
 
 def _release_line(message: Message, lang: str) -> str:
     if not message.embargo:
         return label("immediate_release", lang)
     moment = message.embargo
-    zone = moment.tzname() or ""
-    when = f"{format_date(moment.date(), lang)}, {format_time(moment, lang)} {zone}".strip()
-    return label("embargo_until", lang, when=when)
+    zone = zone_name(moment, lang)
+    if lang == "en":  # "Embargoed until 12 January 2027, 10:00 Estonian time"
+        when = f"{format_date(moment.date(), lang)}, {format_time(moment, lang)} {zone}"
+    else:  # genitive after „enne“/„inne“: „mitte enne 12. jaanuari 2027 kell 10.00 Eesti aja järgi“
+        when = f"{format_date_genitive(moment.date(), lang)} {format_time(moment, lang)} {zone}"
+    return label("embargo_until", lang, when=when.strip())
 
 
 def partner_sentence(message: Message, lang: str, brand: Brand) -> str:
@@ -85,8 +138,18 @@ def partner_sentence(message: Message, lang: str, brand: Brand) -> str:
     if not message.tartu2024:
         return ""
     cobrand = next(iter(brand.cobrands.values()))
-    sentence = cobrand.sentence.get(message.text(lang).lang) or cobrand.sentence["et"]
-    return sentence.format(project=message.text(lang).project)
+    text = message.text(lang)
+    sentence_lang = text.lang if text.lang in cobrand.sentence else "et"
+    return cobrand.sentence[sentence_lang].format(project=as_name(text.project, sentence_lang))
+
+
+def as_name(name: str, lang: str) -> str:
+    """A project's name set as a name, in the language's quotes: „Loov Võru maakond“, “Creative Võru County”.
+    A name already in quotes stays as written."""
+    name = name.strip()
+    if not name or name[0] in "„“”\"'«‘":
+        return name
+    return f"“{name}”" if lang == "en" else f"„{name}“"
 
 
 def _boilerplate(org: dict, lang: str) -> str:
@@ -99,9 +162,10 @@ def _role(org: dict, lang: str) -> str:
 
 
 def _images(message: Message, lang: str, site_url: str) -> tuple[tuple[str, str, str], ...]:
+    """The press photo (full resolution, no text on it) with its description and credit."""
     if message.image is None:
         return ()
+    from kit.render.press import photo_path
+
     text = message.text(lang)
-    base = f"{site_url}files/social/{message.id}/{lang}"
-    return ((text.image_alt, message.image.credit, f"{base}/link-preview.jpg"),
-            (text.image_alt, message.image.credit, f"{base}/instagram-portrait.jpg"))
+    return ((text.image_alt or text.title, message.credit(lang), f"{site_url}files/{photo_path(message.id, lang)}"),)

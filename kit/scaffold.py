@@ -46,12 +46,18 @@ hashtags: [LoovVõrumaa]
 TEXTS = {
     "et": dict(summary="Üks-kaks lauset sõnumi sisust.", point="Esimene põhipunkt", cta="Loe lähemalt",
                alt="Mida pildil näha on.", body="Sõnumi tekst Markdownis."),
-    "en": dict(summary="One or two sentences on what this is about.", point="The first key point",
-               cta="Read more", alt="What the image shows.", body="The message text in Markdown."),
+    "en": dict(title="The title in English", summary="One or two sentences on what this is about.",
+               point="The first key point", cta="Read more", alt="What the image shows.",
+               body="The message text in Markdown."),
+    "vro": dict(title="Pääkiri võro kiilen", summary="Üts-kats lausõt sõnomi sisust.", point="Edimäne põhipunkt",
+                cta="Loeq edesi", alt="Midä pildi pääl nätäq om.", body="Sõnomi tekst Markdownin."),
 }
+# Texts `kit new` writes for the writer to replace: left in a message, they are a `kit check` error for an
+# approved message and a warning for a draft. (The call to action is a real one and may stay.)
+PLACEHOLDERS = frozenset(value for texts in TEXTS.values() for key, value in texts.items() if key != "cta")
 
 
-def new_message(messages_dir: Path, message_id: str, title: str, tz: str) -> Path:
+def new_message(messages_dir: Path, message_id: str, title: str, tz: str, languages=tuple(TEXTS)) -> Path:
     if not ID_PATTERN.match(message_id):
         raise KitError(f"'{message_id}' is not a valid id; use lowercase letters, digits and hyphens")
     folder = messages_dir / message_id
@@ -60,6 +66,6 @@ def new_message(messages_dir: Path, message_id: str, title: str, tz: str) -> Pat
     folder.mkdir(parents=True)
     today = date.today().isoformat()
     (folder / "message.yaml").write_text(MESSAGE_YAML.format(id=message_id, today=today, tz=tz), encoding="utf-8")
-    for lang, texts in TEXTS.items():
-        (folder / f"{lang}.md").write_text(TEXT_MD.format(title=title, **texts), encoding="utf-8")
+    for lang, texts in ((lang, TEXTS[lang]) for lang in languages if lang in TEXTS):
+        (folder / f"{lang}.md").write_text(TEXT_MD.format(**{"title": title, **texts}), encoding="utf-8")
     return folder

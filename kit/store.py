@@ -12,6 +12,9 @@ from pathlib import Path
 from kit.model import Artifact, Job, JobResult
 
 MANIFEST = "manifest.json"
+# Finished jobs, one JSON line each, appended as they finish: a build that is killed midway loses nothing it
+# finished. Read on top of the manifest, folded into it by `commit`, then removed.
+JOURNAL = "manifest.journal"
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -45,9 +48,27 @@ def link_atomic(source: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def read_journal(path: Path) -> dict[str, dict]:
+    """The entries of a journal. A line torn by a kill is not valid JSON (nor is the next build's first line,
+    appended to it): such a line is skipped, and its job is simply rendered again."""
+    entries: dict[str, dict] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return entries
+    for line in lines:
+        try:
+            record = json.loads(line)
+            entries[record["key"]] = record["entry"]
+        except (ValueError, KeyError, TypeError):
+            continue
+    return entries
+
+
 @dataclass
 class Store:
-    """outputs/kit (rendered files) plus outputs/manifest.json (job key → input hash and files)."""
+    """outputs/kit (rendered files) plus outputs/manifest.json (job key → input hash and files), with
+    outputs/manifest.journal holding the jobs finished since the manifest was last written."""
 
     out: Path
     manifest: dict[str, dict] = field(default_factory=dict)
@@ -58,6 +79,7 @@ class Store:
             manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("jobs", {})
         except (OSError, ValueError):
             manifest = {}
+        manifest.update(read_journal(out / JOURNAL))  # jobs an interrupted build finished
         return cls(out=out, manifest=manifest)
 
     @property
@@ -73,14 +95,22 @@ class Store:
         """Write a job's artifacts; a failed job keeps its previous files and is retried next build."""
         job = result.job
         if result.error:
-            entry = self.manifest.setdefault(job.key, {"outputs": list(job.outputs)})
-            entry["error"] = result.error
+            entry = {**self.manifest.get(job.key, {"outputs": list(job.outputs)}), "error": result.error}
+            self._record(job.key, entry)
             return
         for artifact in result.artifacts:
             write_atomic(self._inside(artifact), artifact.data)
-        self.manifest[job.key] = {"hash": job.input_hash, "outputs": list(job.outputs),
-                                  "warnings": list(result.warnings),
-                                  "sha256": {a.path: hashlib.sha256(a.data).hexdigest() for a in result.artifacts}}
+        self._record(job.key, {"hash": job.input_hash, "outputs": list(job.outputs),
+                               "warnings": list(result.warnings),
+                               "sha256": {a.path: hashlib.sha256(a.data).hexdigest() for a in result.artifacts}})
+
+    def _record(self, key: str, entry: dict) -> None:
+        """Note a finished job at once, after its files are in place: one line appended to the journal (a
+        kill can tear only that line, which is then ignored and the job rendered again)."""
+        self.manifest[key] = entry
+        self.out.mkdir(parents=True, exist_ok=True)
+        with open(self.out / JOURNAL, "a", encoding="utf-8") as journal:
+            journal.write(json.dumps({"key": key, "entry": entry}, ensure_ascii=False) + "\n")
 
     def _inside(self, artifact: Artifact) -> Path:
         path = (self.kit_dir / artifact.path).resolve()
@@ -142,5 +172,11 @@ class Store:
                 path.rmdir()
 
     def commit(self) -> None:
+        """Write the whole manifest (atomically), then drop the journal it now holds, and the temp files an
+        interrupted build may have left."""
         data = json.dumps({"jobs": dict(sorted(self.manifest.items()))}, indent=1, ensure_ascii=False)
         write_atomic(self.out / MANIFEST, data.encode())
+        (self.out / JOURNAL).unlink(missing_ok=True)
+        for folder, pattern in ((self.out, ".*.tmp"), (self.kit_dir, "**/.*.tmp"), (self.out / "review", ".*.tmp")):
+            for leftover in folder.glob(pattern):
+                leftover.unlink(missing_ok=True)

@@ -28,6 +28,8 @@ from typing import Callable, Iterable, Mapping
 import pyphen
 from PIL import ImageFont
 
+from kit.filecache import by_file_version
+
 SOFT_HYPHEN = "\u00ad"
 NBSP = "\u00a0"
 HYPHEN = "-"
@@ -80,12 +82,12 @@ class Rules:
     names: frozenset[str] = frozenset()  # lower-case proper names (and their stems) that never break
 
 
-@lru_cache(maxsize=256)
+@by_file_version(maxsize=256)
 def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
 
 
-@lru_cache(maxsize=8)
+@by_file_version(maxsize=8)
 def _glyphs(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
@@ -384,7 +386,7 @@ def fit(text: str, font_path: Path, box: tuple[int, int], sizes: tuple[int, int]
     return None
 
 
-@lru_cache(maxsize=16)
+@by_file_version(maxsize=16)
 def _reference_measure(font_path: Path, lang: str) -> Callable[[str], float]:
     face = font(font_path, REFERENCE_SIZE)
 

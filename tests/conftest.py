@@ -1,4 +1,5 @@
-"""Shared fixtures: a small throwaway project (real brand/, a few messages) in a temp folder."""
+"""Shared fixtures: a small throwaway project (real brand/, a few messages) in a temp folder, and one build of
+the repository's sample messages in a temp copy. No test reads or writes the repository's own outputs/."""
 from __future__ import annotations
 
 import shutil
@@ -42,6 +43,35 @@ Sõnumi tekst.
 """
 
 
+# ---- the repository's outputs/ is the user's: a run that changes it fails -------------------------------
+
+_OUTPUTS = pytest.StashKey[dict]()
+
+
+def _outputs_state() -> dict[str, tuple[int, int]]:
+    out = REPO / "outputs"
+    return {p.relative_to(out).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_OUTPUTS] = _outputs_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before, after = session.config.stash.get(_OUTPUTS, None), _outputs_state()
+    if before is None or before == after:
+        return
+    changed = sorted(rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.ensure_newline()
+        reporter.write_line(f"FAILED: the tests changed the repository's outputs/ ({len(changed)} files, e.g. "
+                            f"{', '.join(changed[:5])}); tests must write to tmp_path only "
+                            "(or was `kit build` run in this folder meanwhile?)", red=True, bold=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 class Project:
     """A project folder with helpers to add and edit messages."""
 
@@ -80,10 +110,9 @@ def landscape(size=(2400, 1600), sky="#8FB8D9", ground="#1E4C0E") -> Image.Image
     return image
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    root = tmp_path / "proj"
-    root.mkdir()
+def new_project(root: Path) -> Project:
+    """An empty project at `root` (created): the real brand/ and settings, in et and en."""
+    root.mkdir(parents=True)
     shutil.copytree(REPO / "brand", root / "brand")
     (root / "messages").mkdir()
     # Two languages keep the suite fast; the vro fallback has tests of its own.
@@ -91,6 +120,11 @@ def project(tmp_path: Path) -> Project:
     (root / "pyproject.toml").write_text(pyproject.replace('languages = ["et", "en", "vro"]', 'languages = ["et", "en"]'),
                                          encoding="utf-8")
     return Project(root)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return new_project(tmp_path / "proj")
 
 
 @pytest.fixture
@@ -111,3 +145,18 @@ def context(project: Project):
 @pytest.fixture
 def ctx(one_message: Project):
     return context(one_message)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """The repository's sample project (brand/, messages/, settings) copied to a temp folder and built once per
+    session with every renderer; returns the copy's root. For tests that only read what was built."""
+    from kit.build import build
+
+    root = tmp_path_factory.mktemp("sample") / "proj"
+    root.mkdir()
+    for folder in ("brand", "messages"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    build(load_settings(root), now=NOW, workers=2)
+    return root

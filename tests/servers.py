@@ -12,10 +12,6 @@ from pathlib import Path
 
 import requests
 
-# Debian's chromium, headless, with everything that would try to reach the network switched off.
-CHROMIUM = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 NGINX_CONF = """
 daemon off;
 worker_processes 1;

@@ -1,12 +1,28 @@
-"""The linear build: incremental by input hash, failures isolated, only outputs/ written."""
+"""The linear build: incremental by input hash, failures isolated, only outputs/ written, byte-identical
+across processes, resumable after a kill."""
+import io
+import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
+import zipfile
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
+import pikepdf
+from PIL import Image
+
 from kit.build import build
-from kit.render import Registry
+from kit.plan import plan
+from kit.render import Registry, builtin_registry
+from kit.render.press import RENDERER as PRESS
 from kit.render.social import RENDERER as SOCIAL
-from tests.conftest import NOW, TEXT_MD
+from kit.store import Store, read_journal
+from tests.conftest import MESSAGE_YAML, NOW, REPO, TALLINN, TEXT_MD, context, landscape
 
 
 def social_only() -> Registry:
@@ -109,7 +125,7 @@ def test_build_error_shows_a_traceback_only_with_debug(project):
     assert "Traceback" in debug.stderr
 
 
-def test_new_scaffolds_a_message_that_checks_clean(project):
+def test_new_scaffolds_a_message_that_checks_without_errors(project):
     result = kit(project, "new", "uus-sonum", "--title", "Uus sõnum")
     assert result.returncode == 0, result.stderr
     check = kit(project, "check")
@@ -127,3 +143,222 @@ def test_a_no_change_rebuild_decides_from_hashes_without_importing_weasyprint(pr
     second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert second.stdout.splitlines() == [second.stdout.splitlines()[0], "False False"], second.stdout + second.stderr
     assert second.stdout.startswith("Nothing changed")
+
+
+# ---- byte-identical rebuilds -------------------------------------------------------------------
+
+def cold_build(root: Path, hash_seed: str, workers: str) -> None:
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    result = subprocess.run([sys.executable, "-m", "kit", "--root", str(root), "build", "--now", "2026-11-26T12:00",
+                             "--workers", workers], capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def differing(first: Path, second: Path) -> list[str]:
+    a, b = tree(first), tree(second)
+    return sorted((set(a) ^ set(b)) | {rel for rel in set(a) & set(b) if a[rel] != b[rel]})
+
+
+def test_two_cold_builds_in_separate_processes_are_byte_identical(project, tmp_path):
+    """Same inputs, same bytes: whatever the folder, the process (hash seed), the worker count or the clock.
+    The SHA-256 values on the download pages and in the feeds depend on it."""
+    project.add("a")
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(project.root, first)
+    shutil.copytree(project.root, second)
+    cold_build(first, hash_seed="1", workers="1")
+    cold_build(second, hash_seed="2", workers="2")
+    for folder in ("kit", "site"):
+        assert any((first / "outputs" / folder).rglob("*.pdf"))
+        changed = differing(first / "outputs" / folder, second / "outputs" / folder)
+        assert not changed, f"outputs/{folder}: {len(changed)} files differ between two cold builds: {changed}"
+
+
+def test_job_warnings_do_not_depend_on_which_jobs_the_process_ran_before(project):
+    """A language fallback is said once per job that uses it, whatever the worker count: the manifest and the
+    review sheet come out the same from every build."""
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('languages = ["et", "en"]', 'languages = ["et", "vro"]'))
+    texts = {"et": TEXT_MD.format(title="Tule töötuppa!", summary="Valime tegevused."),
+             "vro": TEXT_MD.format(title="Tulõ tüütarrõ!", summary="Valimi tegevüisi.")}
+    project.add("a", texts=texts)
+    project.add("b", texts=texts)
+    registry = Registry()
+    registry.register(PRESS)
+    build(project.settings, now=NOW, registry=registry, workers=1)
+    manifest = json.loads((project.root / "outputs/manifest.json").read_text())["jobs"]
+    warned = {key for key, entry in manifest.items() if "label 'about_org' has no vro text; using et" in entry["warnings"]}
+    assert warned == {"press/a/vro/press", "press/b/vro/press"}
+
+
+# ---- a killed build resumes --------------------------------------------------------------------
+
+def assert_whole(folder: Path, temp_files_allowed: bool = False) -> None:
+    """Every file complete and readable as what it claims to be. A file being written at a kill is a hidden
+    temp file (renamed into place only when complete): allowed right after the kill, swept by the next build."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.name.startswith(".") and temp_files_allowed:
+            continue
+        assert not path.name.startswith("."), f"left-over temp file {path}"
+        data = path.read_bytes()
+        if path.suffix in (".jpg", ".png"):
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+        elif path.suffix == ".pdf":
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                assert len(pdf.pages) >= 1, path
+        elif path.suffix in (".docx", ".zip"):
+            assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None, path
+        elif path.suffix == ".json":
+            json.loads(data)
+        else:
+            data.decode("utf-8")
+
+
+def test_a_killed_build_resumes_where_it_stopped(project):
+    project.add("a")
+    kit_dir = project.root / "outputs" / "kit"
+    command = [sys.executable, "-m", "kit", "--root", str(project.root), "build", "--now", "2026-11-26T12:00",
+               "--workers", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while len(list(kit_dir.glob("posters/**/*.pdf"))) < 2:  # the social jobs and two posters are done
+            assert process.poll() is None, "the build ended before it could be killed"
+            assert time.monotonic() < deadline, "the build made no progress"
+            time.sleep(0.02)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert_whole(kit_dir, temp_files_allowed=True)
+    jobs = plan(context(project), builtin_registry())
+    done = {job.key for job in jobs if all((kit_dir / rel).is_file() for rel in job.outputs)}
+    assert 8 < len(done) < len(jobs)
+
+    rendered: list[str] = []
+    report = build(project.settings, now=NOW, workers=1, progress=lambda _d, _t, result: rendered.append(result.job.key))
+    assert not report.failed and report.planned == len(jobs)
+    # At most the one job whose files were in place but not yet recorded at the moment of the kill.
+    again = set(rendered) & done
+    assert len(again) <= 1, f"{len(again)} jobs finished before the kill were rendered again: {sorted(again)}"
+    assert set(rendered) | done == {job.key for job in jobs}
+    assert_whole(kit_dir)
+    assert not (project.root / "outputs" / "manifest.journal").exists()
+
+
+def test_a_torn_journal_line_is_skipped(tmp_path):
+    whole = json.dumps({"key": "social/a/et/x", "entry": {"hash": "1"}})
+    later = json.dumps({"key": "social/a/et/story", "entry": {"hash": "2"}})
+    journal = tmp_path / "manifest.journal"
+    journal.write_text(whole + "\n" + whole[:25] + later + "\n" + later[:-1] + "\n" + later + "\n")
+    assert read_journal(journal) == {"social/a/et/x": {"hash": "1"}, "social/a/et/story": {"hash": "2"}}
+
+
+def test_the_next_build_takes_over_the_journal_and_sweeps_temp_files(tmp_path):
+    out = tmp_path / "outputs"
+    leftover = out / "kit/social/a/et/.x.jpg.k2j3.tmp"  # written when a kill came
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half a jpeg")
+    entry = {"hash": "1", "outputs": ["social/a/et/x.jpg"]}
+    (out / "manifest.journal").write_text(json.dumps({"key": "social/a/et/x", "entry": entry}) + "\n")
+    store = Store.open(out)
+    assert store.manifest == {"social/a/et/x": entry}
+    store.commit()
+    assert json.loads((out / "manifest.json").read_text())["jobs"] == {"social/a/et/x": entry}
+    assert not (out / "manifest.journal").exists() and not leftover.exists()
+
+
+# ---- two builds in one process -------------------------------------------------------------------
+
+def test_a_second_build_in_the_same_process_renders_a_replaced_photo(project, tmp_path):
+    """A preview server or a watcher builds many times in one process: no cache may keep the old photo."""
+    project.add("a")
+    run(project)
+    social = project.root / "outputs/kit/social/a"
+    before = tree(social)
+    landscape(sky="#D9482B", ground="#F2C94C").save(project.root / "messages/a/hero.jpg", quality=85)
+    second = run(project)
+    assert second.rendered == second.planned and not second.failed
+    changed = [rel for rel, data in tree(social).items() if rel.endswith(".jpg") and data != before[rel]]
+    assert "et/instagram-square.jpg" in changed
+
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project.root, fresh, ignore=shutil.ignore_patterns("outputs"))
+    probe = ("from pathlib import Path; from kit.build import build; from kit.config import load_settings; "
+             "from tests.conftest import NOW; from tests.test_build import social_only; "
+             f"build(load_settings(Path({str(fresh)!r})), now=NOW, registry=social_only(), workers=1)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    stale = differing(social, fresh / "outputs/kit/social/a")
+    assert not stale, f"the second in-process build differs from a fresh process in {stale}"
+
+
+# ---- kit check after a build -------------------------------------------------------------------
+
+PREFLIGHTS: list[tuple[str, str]] = []  # (message, language) of every social pre-flight run in this process
+
+
+def _counted_check(message, lang, ctx):
+    PREFLIGHTS.append((message.id, lang))
+    return SOCIAL.check(message, lang, ctx)
+
+
+def test_check_preflights_only_what_changed_since_the_build(project):
+    """README, "How it works": after a build, `kit check` skips the pre-flight of messages whose jobs are current."""
+    from kit.check import check_project
+
+    counting = Registry()
+    counting.register(replace(SOCIAL, check=_counted_check))  # same plan, same job hashes as social_only()
+    # One language, two messages: at most two pre-flights, which check runs in this process, where they are counted.
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('languages = ["et", "en"]', 'languages = ["et"]'))
+    project.add("a")
+    project.add("b")
+    run(project)
+    PREFLIGHTS.clear()
+    assert [p for p in check_project(project.settings, counting) if p.severity == "error"] == []
+    assert PREFLIGHTS == []
+    et = project.root / "messages/b/et.md"
+    et.write_text(et.read_text().replace("Tule koosloome töötuppa!", "Tule töötuppa!"))
+    check_project(project.settings, counting)
+    assert PREFLIGHTS == [("b", "et")]
+
+
+# ---- expires -----------------------------------------------------------------------------------
+
+def site_contents(project) -> dict[str, bytes]:
+    """Every file of outputs/site, and every member of its bundles as `bundle.zip!member`."""
+    site = project.root / "outputs/site"
+    contents = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = path.relative_to(site).as_posix()
+        contents[rel] = path.read_bytes()
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as bundle:
+                contents.update({f"{rel}!{name}": bundle.read(name) for name in bundle.namelist()})
+    return contents
+
+
+def mentions(contents: dict[str, bytes], *needles: str) -> list[str]:
+    return sorted(rel for rel, data in contents.items()
+                  if any(n in rel or n.encode() in data for n in needles))
+
+
+def test_a_message_leaves_the_site_when_it_expires(project):
+    """`expires` (README, "Writing a message"): until that moment the message is on the site; from it on, its
+    files, pages, feed entries and bundle members are gone. The other messages stay."""
+    project.add("jaab")
+    expiring = MESSAGE_YAML.format(id="aegub") + "expires: 2026-12-01 00:00 Europe/Tallinn\n"
+    project.add("aegub", expiring, texts={"et": TEXT_MD.format(title="Aeguv teade", summary="S"),
+                                          "en": TEXT_MD.format(title="Expiring notice", summary="S")})
+    build(project.settings, now=NOW, registry=social_only())
+    before = site_contents(project)
+    needles = ("aegub", "Aeguv teade", "Expiring notice")
+    for kind in ("files/", "et/", "en/", "feeds/", "bundles/"):
+        assert any(rel.startswith(kind) for rel in mentions(before, *needles)), (kind, mentions(before, *needles))
+
+    build(project.settings, now=datetime(2026, 12, 1, 0, 0, tzinfo=TALLINN), registry=social_only())
+    after = site_contents(project)
+    assert mentions(after, *needles) == []
+    assert any(rel.startswith("files/social/jaab/") for rel in after)
+    assert "feeds/all.atom" in mentions(after, "message/jaab/")

@@ -18,14 +18,14 @@ from kit.render.newsletter import render as render_newsletter
 from kit.render.press import check as check_press
 from kit.render.press import render as render_press
 from kit.sanitize import markdown_html
-from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context
-from tests.servers import CHROMIUM
+from tests.browser import screenshot
+from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context, new_project
 
 QUOTE_MD = TEXT_MD.replace("image_alt:", "quote:\n  text: Koos jõuame kaugemale.\n  by: Kristi Vals\nimage_alt:")
 
 
-@pytest.fixture
-def ctx(project):
+def documents_context(project):
+    """Two messages (one with a quote, one an event) and a newsletter intro."""
     project.add("koosloome", texts={"et": QUOTE_MD.format(title="Tule koosloome töötuppa!", summary="Valime tegevused."),
                                     "en": QUOTE_MD.format(title="Join the workshop!", summary="We choose.")})
     event = MESSAGE_YAML.format(id="leelo").replace("date: 2026-11-02", "date: 2026-11-20") + (
@@ -33,6 +33,11 @@ def ctx(project):
     project.add("leelo", event)
     project.write("messages/_newsletter/2026-11.yaml", "et: Novembri sissejuhatus.\nen: The November intro.\n")
     return context(project)
+
+
+@pytest.fixture
+def ctx(project):
+    return documents_context(project)
 
 
 def newsletter(ctx, lang="et"):
@@ -123,21 +128,16 @@ def test_oversized_issue_is_a_check_error(ctx, monkeypatch):
 
 
 def test_dark_mode_in_a_real_browser(ctx, tmp_path):
-    """Chromium with prefers-color-scheme: dark shows the dark palette; screenshots kept for review."""
+    """Chromium with prefers-color-scheme: dark shows the dark palette (screenshots in tmp_path)."""
     import numpy as np
-    from PIL import Image
 
     html, _, _ = newsletter(ctx)
     page = tmp_path / "newsletter.html"
     page.write_text(html)
-    shots = Path(__file__).resolve().parent.parent / "outputs" / "test-screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     brightness = {}
     for scheme, flags in (("light", []), ("dark", ["--force-dark-mode", "--blink-settings=preferredColorScheme=0"])):
-        shot = shots / f"newsletter-{scheme}.png"
-        subprocess.run(CHROMIUM + flags + [f"--user-data-dir={tmp_path / scheme}", "--window-size=700,1200",
-                                           f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
-        brightness[scheme] = np.asarray(Image.open(shot).convert("L")).mean()
+        shot = screenshot(page.as_uri(), tmp_path / f"newsletter-{scheme}.png", (700, 1200), *flags)
+        brightness[scheme] = np.asarray(shot.convert("L")).mean()
     assert brightness["light"] > 180 and brightness["dark"] < 90, brightness
 
 
@@ -153,16 +153,19 @@ def press(ctx, message_id="koosloome", lang="et", message=None):
     if message is not None:
         ctx = replace(ctx, messages={**ctx.messages, message.id: message})
     base = f"press/{message_id}/{lang}/press-{message_id}-{lang}"
-    job = Job("press", message_id, lang, "press", tuple(base + s for s in (".html", ".pdf", ".txt", ".docx")))
-    return {a.path.rsplit(".", 1)[1]: a.data for a in render_press(job, ctx)}
+    photo = (f"press/{message_id}/{lang}/photo-{message_id}-{lang}.jpg", f"press/{message_id}/{lang}/photo-{message_id}-{lang}-web.jpg") if ctx.messages[message_id].image else ()
+    job = Job("press", message_id, lang, "press", tuple(base + s for s in (".html", ".pdf", ".txt", ".docx")) + photo)
+    return {("web.jpg" if a.path.endswith("-web.jpg") else a.path.rsplit(".", 1)[1]): a.data for a in render_press(job, ctx)}
 
 
-@pytest.fixture
-def press_files(ctx, tmp_path):
-    files = press(ctx)
+@pytest.fixture(scope="module")
+def press_files(tmp_path_factory):
+    """One press release in every format, rendered once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("press")
+    files = press(documents_context(new_project(folder / "proj")))
     for suffix, data in files.items():
-        (tmp_path / f"press.{suffix}").write_bytes(data)
-    return files, tmp_path
+        (folder / f"press.{suffix}").write_bytes(data)
+    return files, folder
 
 
 def test_press_pdf_is_tagged_with_embedded_fonts(press_files):
@@ -188,11 +191,29 @@ def test_docx_has_the_same_headline_and_paragraphs_as_the_text(press_files):
 
     files, folder = press_files
     document = Document(str(folder / "press.docx"))
-    paragraphs = [p.text for p in document.paragraphs if p.text]
+    paragraphs = [("– " if p.style.name == "List Bullet" else "") + p.text for p in document.paragraphs if p.text]
     text_paragraphs = [block.replace("\n", " ") for block in files["txt"].decode().strip().split("\n\n")]
     assert document.paragraphs[0].text in paragraphs
-    assert next(p for p in document.paragraphs if p.style.name == "Heading 1").text == "Tule koosloome töötuppa!"
+    assert next(p for p in document.paragraphs if p.style.name == "Title").text == "Tule koosloome töötuppa!"
     assert " ".join(paragraphs) == " ".join(text_paragraphs)
+    assert {"Quote", "Heading 2"} <= {p.style.name for p in document.paragraphs}
+
+
+def test_docx_is_a4_in_the_text_language_with_brand_styles(ctx, tmp_path):
+    """Word opens it on A4 and proofs it in the text's language (Võro has no proofing: Estonian)."""
+    import zipfile
+
+    for lang, code in (("et", "et-EE"), ("en", "en-GB")):
+        (tmp_path / f"{lang}.docx").write_bytes(press(ctx, lang=lang)["docx"])
+        with zipfile.ZipFile(tmp_path / f"{lang}.docx") as docx:
+            document, styles = docx.read("word/document.xml").decode(), docx.read("word/styles.xml").decode()
+            parts = docx.namelist()
+        size = re.search(r"<w:pgSz [^>]*>", document).group(0)
+        assert 'w:w="11906"' in size and 'w:h="16838"' in size, size  # 210 × 297 mm in twips
+        default_lang = re.search(r"<w:docDefaults>.*?<w:lang [^>]*>", styles, re.S).group(0)
+        assert f'w:val="{code}"' in default_lang and "en-US" not in default_lang
+        assert 'w:ascii="Inter"' in styles and 'w:styleId="Title"' in styles
+        assert any(name.startswith("word/media/") for name in parts)  # the mark in the letterhead
 
 
 def test_tartu_2024_sentence_exactly_when_in_the_programme(ctx):
@@ -213,8 +234,10 @@ def test_embargo_line_gives_date_time_and_zone_in_the_language(ctx):
     from tests.conftest import TALLINN
 
     embargoed = replace(ctx.messages["koosloome"], embargo=datetime(2027, 1, 12, 10, 0, tzinfo=TALLINN))
-    assert "Avaldamiseks mitte enne 12. jaanuar 2027, kell\u00a010.00 EET" in press(ctx, message=embargoed)["txt"].decode()
-    assert "Embargoed until 12 January 2027, 10:00 EET" in press(ctx, lang="en", message=embargoed)["txt"].decode()
+    et = press(ctx, message=embargoed)["txt"].decode().replace("\n", " ")
+    assert "Avaldamiseks mitte enne 12. jaanuari 2027 kell\u00a010.00 Eesti aja järgi" in et  # genitive, no comma
+    en = press(ctx, lang="en", message=embargoed)["txt"].decode().replace("\n", " ")
+    assert "Embargoed until 12 January 2027, 10:00 Estonian time" in en and "EET" not in en
 
 
 LONG_URL = ("https://www.vorumaa.ee/sundmused/2027/loov-voru-maakond-koosloome-tootuba?utm_source=pressiteade"
@@ -268,11 +291,17 @@ def test_estonian_ordinals_are_not_turned_into_lists():
 
 def test_embargoed_newsletters_and_press_texts_stay_off_the_site(tmp_path):
     from kit.build import build
+    from kit.render import Registry
+    from kit.render.newsletter import RENDERER as NEWSLETTER
+    from kit.render.press import RENDERER as PRESS
     from tests.test_site import add_standard_messages, make_project, site_files
 
     project = make_project(tmp_path / "p", languages='["et"]')
     add_standard_messages(project)
-    build(project.settings, now=NOW)
+    documents = Registry()  # the two renderers under test: social cards and posters would only cost time
+    for renderer in (PRESS, NEWSLETTER):
+        documents.register(renderer)
+    build(project.settings, now=NOW, registry=documents)
     built = {p.relative_to(project.root / "outputs/kit").as_posix() for p in (project.root / "outputs/kit").rglob("*")}
     assert "press/salajane-embargo/et/press-salajane-embargo-et.pdf" in built  # built for review
     assert "newsletters/2027-01/et/newsletter-2027-01-et.html" in built

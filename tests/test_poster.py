@@ -13,7 +13,7 @@ from PIL import Image
 
 from kit.errors import RenderError
 from kit.model import Job
-from kit.render.pdf import render_document
+from kit.render.pdf import project_url, render_document
 from kit.render.poster import check, plan, render
 from tests.conftest import TEXT_MD, context, landscape
 
@@ -271,3 +271,18 @@ def test_the_fetcher_refuses_anything_outside_the_allowed_folders(ctx, tmp_path,
         render_document(page, ctx.brand.root / "templates", (ctx.brand.root,), "poster test").write_pdf()
     assert refused.format(secret=secret) in str(err.value)
     assert str(secret) not in opened
+
+
+def test_project_urls_stay_inside_the_allowed_folders(ctx, tmp_path):
+    """Posters name the photo by its place in the project (`kit:messages/…`, so the PDF does not depend on
+    where the project lies); such a URL cannot climb out of the allowed folders either."""
+    secret = tmp_path / "secret.png"  # beside the project folder
+    landscape(size=(20, 20)).save(secret)
+    photo = project_url(ctx.messages["koosloome"].image.path, ctx.settings.root)
+    assert photo == "kit:messages/koosloome/hero.jpg"
+    allowed = (ctx.brand.root, ctx.messages["koosloome"].folder)
+    page = f'<html><body><img src="{photo}"><img src="kit:messages/koosloome/../../../secret.png"></body></html>'
+    with pytest.raises(RenderError) as err:
+        render_document(page, ctx.brand.root / "templates", allowed, "poster test", root=ctx.settings.root).write_pdf()
+    assert "refused: kit:messages/koosloome/../../../secret.png" in str(err.value)
+    assert "hero.jpg" not in str(err.value)

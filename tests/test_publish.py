@@ -13,8 +13,9 @@ from kit.build import build
 from kit.errors import PublishError
 from kit.publish import local_manifest, publish
 from kit.pull import pull
+from tests.browser import dump_dom, screenshot
 from tests.conftest import NOW
-from tests.servers import CHROMIUM, FaultyProxy, Nginx, WebSubReceiver, free_port, wait_for
+from tests.servers import FaultyProxy, Nginx, WebSubReceiver, free_port, wait_for
 from tests.test_site import add_standard_messages, make_project
 
 CANARY = "canary-Võru-s3cret-7f3a"
@@ -184,12 +185,9 @@ def test_a_browser_shows_the_municipality_page_with_working_poster_links(served,
 
     project, url = served
     page = url + "et/rouge/index.html"
-    shots = Path(__file__).resolve().parent.parent / "outputs" / "test-screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    common = CHROMIUM + [f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=1280,2000"]
-    subprocess.run(common + [f"--screenshot={shots / 'rouge-et.png'}", page], capture_output=True, timeout=120)
-    assert (shots / "rouge-et.png").stat().st_size > 10_000
-    dom = subprocess.run(common + ["--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
+    screenshot(page, tmp_path / "rouge-et.png", (1280, 2000))
+    assert (tmp_path / "rouge-et.png").stat().st_size > 10_000  # a rendered page, not a blank one
+    dom = dump_dom(page, tmp_path)
 
     class Links(HTMLParser):
         hrefs: list = []

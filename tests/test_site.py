@@ -2,6 +2,7 @@
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -37,6 +38,17 @@ def add_standard_messages(project: Project) -> None:
 def social_only() -> Registry:
     registry = Registry()
     registry.register(SOCIAL)
+    return registry
+
+
+def _link_preview_only(message, lang, ctx):
+    return [spec for spec in SOCIAL.plan(message, lang, ctx) if spec.variant == "link-preview"]
+
+
+def one_card() -> Registry:
+    """The social renderer cut to one card per message and language: for feed tests, where files are not the point."""
+    registry = Registry()
+    registry.register(replace(SOCIAL, plan=_link_preview_only))
     return registry
 
 
@@ -81,7 +93,8 @@ def test_the_three_formats_hold_the_same_entries(site):
         rss_ids = [e.id for e in feedparser.parse((feeds / f"{name}.rss").read_bytes()).entries]
         json_ids = [i["id"] for i in json.loads((feeds / f"{name}.json").read_bytes())["items"]]
         assert atom_ids == rss_ids == json_ids, name
-        assert len(atom_ids) == (0 if name == "antsla" else 2 if name in ("all", "rouge") else 1), name
+        messages = [i for i in atom_ids if ":message/" in i]  # the "all" and language feeds also list newsletter issues
+        assert len(messages) == (0 if name == "antsla" else 2 if name in ("all", "rouge") else 1), name
 
 
 def test_entries_carry_what_partners_need(site):
@@ -137,14 +150,15 @@ def test_a_rebuild_with_nothing_changed_gives_identical_bytes(site):
 
 
 def test_embargo_passing_publishes_the_message(site, tmp_path):
-    project = make_project(tmp_path / "later")
-    add_standard_messages(project)
     from datetime import datetime
 
     from tests.conftest import TALLINN
 
-    build(project.settings, now=datetime(2027, 1, 12, 10, 1, tzinfo=TALLINN), registry=social_only())
+    project = Project(tmp_path / "later")
+    shutil.copytree(site.root, project.root)  # built for review already: the later build only publishes
+    report = build(project.settings, now=datetime(2027, 1, 12, 10, 1, tzinfo=TALLINN))
     assert any("salajane-embargo" in path for path in site_files(project))
+    assert report.rendered == 0 and not report.failed
 
 
 def entry_ids(project: Project, name: str = "all") -> list[str]:
@@ -154,13 +168,13 @@ def entry_ids(project: Project, name: str = "all") -> list[str]:
 def test_ids_survive_a_new_title_and_a_new_base_address(tmp_path):
     project = make_project(tmp_path / "ids", languages='["et"]')
     project.add("avalik")
-    build(project.settings, now=NOW, registry=social_only())
+    build(project.settings, now=NOW, registry=one_card())
     before = entry_ids(project)
     et = project.root / "messages/avalik/et.md"
     et.write_text(et.read_text().replace("Tule koosloome töötuppa!", "Uus pealkiri"))
     pyproject = project.root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace("https://loov.vorumaa.ee/kit/", "https://example.org/materjal/"))
-    build(project.settings, now=NOW, registry=social_only())
+    build(project.settings, now=NOW, registry=one_card())
     assert entry_ids(project) == before == ["tag:loov.vorumaa.ee,2026:message/avalik/et"]
     assert b"Uus pealkiri" in (project.root / "outputs/site/feeds/all.atom").read_bytes()
 
@@ -176,13 +190,13 @@ def test_archives_never_change_and_together_hold_every_entry(tmp_path):
     pyproject.write_text(pyproject.read_text().replace("feed_entries = 20", "feed_entries = 2"))
     for number in range(5):
         add_dated(project, number)
-    build(project.settings, now=NOW, registry=social_only())
+    build(project.settings, now=NOW, registry=one_card())
     archive = project.root / "outputs/site/feeds/archive"
     first = {p.name: p.read_bytes() for p in archive.glob("all-*.atom")}
     assert list(first) == ["all-1.atom"]
     for number in range(5, 9):
         add_dated(project, number)
-    build(project.settings, now=NOW, registry=social_only())
+    build(project.settings, now=NOW, registry=one_card())
     after = {p.name: p.read_bytes() for p in archive.glob("all-*.atom")}
     assert after["all-1.atom"] == first["all-1.atom"]
     assert sorted(after) == ["all-1.atom", "all-2.atom", "all-3.atom"]
@@ -200,10 +214,10 @@ def test_a_withdrawn_message_leaves_a_tombstone_and_nothing_else(tmp_path):
     project = make_project(tmp_path / "gone", languages='["et"]')
     project.add("jaab")
     project.add("laheb")
-    build(project.settings, now=NOW, registry=social_only())
+    build(project.settings, now=NOW, registry=one_card())
     meta = project.root / "messages/laheb/message.yaml"
     meta.write_text(meta.read_text().replace("status: approved", "status: withdrawn") + "updated: 2026-11-20 12:00 Europe/Tallinn\n")
-    build(project.settings, now=NOW, registry=social_only())
+    build(project.settings, now=NOW, registry=one_card())
     assert entry_ids(project) == ["tag:loov.vorumaa.ee,2026:message/jaab/et"]
     root = ET.parse(project.root / "outputs/site/feeds/all.atom").getroot()
     tombstone = root.find("{http://purl.org/atompub/tombstones/1.0}deleted-entry")

@@ -1,11 +1,12 @@
 """A clean build gives a whole site: every link and every file a page or a feed names is there, every
 advertised checksum matches (tests/crawl.py). Once on a small project, once on the full sample messages."""
+
 import shutil
 
 import pytest
 
 from kit.build import build
-from tests.conftest import NOW, REPO
+from tests.conftest import NOW, Project
 from tests.crawl import crawl
 from tests.test_site import add_standard_messages, make_project
 
@@ -21,14 +22,9 @@ def small(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The repository's own sample messages, every language, built once into a temporary project."""
-    project = make_project(tmp_path_factory.mktemp("sample") / "proj", languages='["et", "en", "vro"]')
-    shutil.rmtree(project.root / "messages")
-    shutil.copytree(REPO / "messages", project.root / "messages")
-    report = build(project.settings, now=NOW)
-    assert not report.failed, [f"{r.job.key}: {r.error}" for r in report.failed]
-    return project
+def sample(sample_build):
+    """The repository's own sample messages, every language, built once per session (conftest.sample_build)."""
+    return Project(sample_build)
 
 
 def test_every_link_file_and_checksum_of_a_small_site_resolves(small):

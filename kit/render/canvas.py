@@ -1,16 +1,18 @@
-"""Pillow drawing for social images: the photo cropped at its focal point, scrims, text, marks, contrast."""
+"""Pillow drawing for social images: the photo cropped at its focal point, shades, text, marks, contrast."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from kit.errors import RenderError
+from kit.filecache import by_file_version
 from kit.model import Brand
-from kit.textfit import Fitted, draw_options, fit, font, missing_characters, place_names
+from kit.textfit import Fitted, draw_options, fit, font, missing_characters, place_names, width
 
 Box = tuple[int, int, int, int]
 
@@ -41,23 +43,49 @@ def scale_box(fractions, area: Box) -> Box:
     return (round(x0 + fx0 * w), round(y0 + fy0 * h), round(x0 + fx1 * w), round(y0 + fy1 * h))
 
 
-@lru_cache(maxsize=2)
+@by_file_version(maxsize=2)
 def decoded(path: Path) -> Image.Image:
-    """A photo decoded once per worker: every format of a message crops from the same pixels."""
+    """A photo decoded once per worker (and again if the file changes): every format crops from the same pixels.
+    Turned upright as the camera's orientation tag says (as WeasyPrint does on posters and every viewer does, so
+    the focus point means the same everywhere); transparent parts are laid on white, not on whatever colour the
+    file stores under them."""
     with Image.open(path) as source:
-        return source.convert("RGB")
+        upright = ImageOps.exif_transpose(source)
+        if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+            rgba = upright.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, "white")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            return flat
+        return upright.convert("RGB")
 
 
-@lru_cache(maxsize=16)
-def fitted_photo(path: Path, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
-    """The photo cropped to `size`'s aspect around the focal point, then resized (cached per worker)."""
-    photo = decoded(path)
-    w, h = photo.size
+def photo_crop(photo_size: tuple[int, int], size: tuple[int, int], focus: tuple[float, float],
+               anchor: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int, int, int]:
+    """The largest region of the photo with `size`'s aspect that puts the focal point as near the frame's
+    `anchor` (fractions of the frame) as the photo's edges allow: (left, top, right, bottom) in photo pixels."""
+    w, h = photo_size
     target = size[0] / size[1]
     crop_w, crop_h = (w, round(w / target)) if w / h < target else (round(h * target), h)
-    left = min(max(round(focus[0] * w - crop_w / 2), 0), w - crop_w)
-    top = min(max(round(focus[1] * h - crop_h / 2), 0), h - crop_h)
-    return photo.resize(size, Image.Resampling.LANCZOS, box=(left, top, left + crop_w, top + crop_h))
+    left = min(max(round(focus[0] * w - anchor[0] * crop_w), 0), w - crop_w)
+    top = min(max(round(focus[1] * h - anchor[1] * crop_h), 0), h - crop_h)
+    return (left, top, left + crop_w, top + crop_h)
+
+
+@by_file_version(maxsize=16)
+def fitted_photo(path: Path, size: tuple[int, int], focus: tuple[float, float],
+                 anchor: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
+    """The photo cropped to `size`'s aspect with the focal point at `anchor`, then resized (cached per worker)."""
+    photo = decoded(path)
+    return photo.resize(size, Image.Resampling.LANCZOS, box=photo_crop(photo.size, size, focus, anchor))
+
+
+def focus_in_frame(path: Path, size: tuple[int, int], focus: tuple[float, float],
+                   anchor: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
+    """Where the focal point lands in the fitted photo, in its pixels."""
+    photo = decoded(path)
+    left, top, right, bottom = photo_crop(photo.size, size, focus, anchor)
+    fx, fy = focus[0] * photo.width, focus[1] * photo.height
+    return (round((fx - left) / (right - left) * size[0]), round((fy - top) / (bottom - top) * size[1]))
 
 
 def place_text(text: str, spec: dict, area: Box, unit: int, brand: Brand, lang: str, what: str,
@@ -88,17 +116,51 @@ def draw_text(image: Image.Image, block: TextBlock, lang: str) -> None:
         y += block.fitted.line_height
 
 
-def draw_wordmark(image: Image.Image, box: Box, color: str, brand: Brand, text: str = "Loov Võrumaa") -> None:
+WORDMARK = "Loov Võrumaa"
+
+
+def wordmark_extent(box: Box, brand: Brand, text: str = WORDMARK) -> Box:
+    """The part of the wordmark's box the mark and its text actually cover: what contrast is measured on."""
+    height = box[3] - box[1]
+    face = font(brand.fonts.display, wordmark_size(box))
+    return (box[0], box[1], box[0] + round(height * 1.2 + width(face, text, "et")), box[3])
+
+
+def wordmark_size(box: Box) -> int:
+    """The wordmark text's font size in px (WCAG's large-text threshold is decided on it)."""
+    return round((box[3] - box[1]) * 0.62)
+
+
+def draw_wordmark(image: Image.Image, box: Box, color: str, brand: Brand, text: str = WORDMARK) -> None:
     """The mark (tinted) and the wordmark text set in the display face, filling the box's height."""
     height = box[3] - box[1]
     mark = tinted(brand.root / "mark.png", height, color)
     image.paste(mark, (box[0], box[1]), mark)
-    face = font(brand.fonts.display, round(height * 0.62))
+    face = font(brand.fonts.display, wordmark_size(box))
     ImageDraw.Draw(image).text((box[0] + round(height * 1.2), box[1] + height // 2), text, font=face,
                                fill=color, anchor="lm", **draw_options("et"))
 
 
-@lru_cache(maxsize=32)
+def local_shade(image: Image.Image, box: Box, color: str, text_color: str, needed: float) -> None:
+    """A soft-edged shade behind `box`, no stronger than the measured contrast of `text_color` needs
+    (none where the photo already gives it): the rest of the photo stays as it is."""
+    if worst_contrast(image, box, text_color) >= needed:
+        return
+    pad = round((box[3] - box[1]) * 0.8)
+    mask = Image.new("L", image.size, 0)
+    ImageDraw.Draw(mask).rounded_rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad),
+                                           radius=pad, fill=255)
+    mask = mask.filter(ImageFilter.GaussianBlur(pad / 2.5))  # a soft edge, nearly full strength over the box
+    original = image.copy()
+    solid = Image.new("RGB", image.size, color)
+    for step in range(1, 11):
+        image.paste(original)
+        image.paste(solid, (0, 0), mask.point(lambda v, a=step / 10: round(v * a)))
+        if worst_contrast(image, box, text_color) >= needed:
+            return
+
+
+@by_file_version(maxsize=32)
 def tinted(mask_path: Path, height: int, color: str) -> Image.Image:
     with Image.open(mask_path) as mask:
         alpha = mask.getchannel("A").resize((height, height), Image.Resampling.LANCZOS)
@@ -153,4 +215,7 @@ def hex_rgb(color: str) -> tuple[int, int, int]:
 
 @lru_cache(maxsize=1)
 def srgb_profile() -> bytes:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    """The sRGB profile embedded in every image. A file, not `ImageCms.createProfile("sRGB")`: that one is
+    stamped with the moment it is made, so every cold build would give new bytes (and new SHA-256 values on
+    the site and in the feeds). It is LittleCMS's built-in sRGB (v4.4) with its date set to 2026-01-01."""
+    return resources.files("kit").joinpath("data/srgb.icc").read_bytes()

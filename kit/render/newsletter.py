@@ -18,7 +18,7 @@ import yaml
 from babel.dates import format_date as babel_date
 
 from kit.errors import Problem, RenderError
-from kit.i18n import VRO_MONTHS, event_details, label
+from kit.i18n import VRO_MONTHS, credit_line, event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
 from kit.templating import brand_env
@@ -64,28 +64,68 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
             Artifact(job.outputs[2], eml(html, text, job.lang, issue, messages, ctx))]
 
 
-def issue_title(lang: str, issue: str) -> str:
+def issue_title(lang: str, issue: str, key: str = "newsletter_title") -> str:
+    """„Loov Võru maakond – uudiskiri, november 2026“; key="newsletter_band" gives the line under the wordmark,
+    which does not name the programme again („Uudiskiri, november 2026“)."""
     if issue[5:6] == "W":
-        return label("newsletter_title", lang, period=issue)
+        return label(key, lang, period=issue)
     year, month = int(issue[:4]), int(issue[5:7])
     if lang == "vro":
         name = f"{VRO_MONTHS[month - 1]} {year}"
     else:
         name = babel_date(datetime(year, month, 1), "LLLL y", locale="en_GB" if lang == "en" else "et")
-    return label("newsletter_title", lang, period=name)
+    return label(key, lang, period=name)
+
+
+def issue_page(lang: str, issue: str) -> str:
+    """The issue's own page on the site (kit/site/pages.py makes it): where "View online" leads."""
+    return f"{lang}/newsletters/{issue}.html"
+
+
+def unsubscribe_link(ctx: RenderContext, lang: str, issue: str) -> str:
+    """The setting `newsletter_unsubscribe`: a sending tool's merge tag (default `*|UNSUB|*`) or a URL template
+    with {lang} and {issue}."""
+    return ctx.settings.newsletter_unsubscribe.replace("{lang}", lang).replace("{issue}", issue)
 
 
 def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]:
+    """Each item says its title once (the photo carries no text), the event's facts once, and leads to the
+    message's call to action itself (a registration page), with the message's page beside it."""
+    from kit.press import call_to_action, partner_sentence
+    from kit.render.press import web_photo_path
+
     site = ctx.settings.site_url
     items = []
     for message in messages:
         text = message.text(lang)
-        place = event_details(message, lang, message.municipalities[0])
-        items.append({"title": text.title, "summary": text.summary, "url": f"{site}{lang}/messages/{message.id}.html",
-                      "cta": text.cta_text or label("read_more", lang), "event": place,
-                      "image": f"{site}files/social/{message.id}/{lang}/link-preview.jpg" if message.image else "",
-                      "alt": text.image_alt or text.title})
+        place = _event(message, lang, ctx)
+        cta_text, cta_url = call_to_action(message, text.lang)
+        page = f"{site}{lang}/messages/{message.id}.html"
+        items.append({"title": text.title, "summary": text.summary, "url": page, "lang": text.lang,
+                      "cta": cta_text if cta_url else label("read_more", text.lang), "cta_url": cta_url or page,
+                      # the page's link beside the button, unless the button already says „Loe lähemalt“
+                      "read_more": label("read_more", text.lang) if cta_url and cta_text != label("read_more", text.lang) else "",
+                      "event": place,
+                      "image": f"{site}files/{web_photo_path(message.id, lang)}" if message.image else "",
+                      "alt": text.image_alt or text.title,
+                      "credit": credit_line(message, lang),
+                      "partner": partner_sentence(message, lang, ctx.brand)})
     return items
+
+
+def _event(message: Message, lang: str, ctx: RenderContext) -> dict | None:
+    """When, and where in every municipality of the message (one issue goes to all of them)."""
+    from kit.press import event_facts
+
+    if message.event is None:
+        return None
+    text_lang = message.text(lang).lang
+    facts = dict(event_facts(message, text_lang, ctx.brand))
+    details = event_details(message, text_lang, message.municipalities[0])
+    where = facts[label("venue", text_lang)]
+    address = facts.get(label("address", text_lang), "")
+    return {"when": details["when"], "where": f"{where}, {address}" if address and address not in where else where,
+            "when_label": label("when", text_lang), "where_label": label("where", text_lang)}
 
 
 def newsletter_html(messages: list[Message], lang: str, issue: str, ctx: RenderContext) -> str:
@@ -93,12 +133,12 @@ def newsletter_html(messages: list[Message], lang: str, issue: str, ctx: RenderC
     items = _items(messages, lang, ctx)
     title = issue_title(lang, issue)
     html = brand_env(ctx.brand.root / "templates").get_template("newsletter.html").render(
-        lang=lang, title=title, colors=ctx.brand.colors, width=rules["width"], items=items,
+        lang=lang, title=title, band=issue_title(lang, issue, "newsletter_band"), colors=ctx.brand.colors, width=rules["width"], items=items,
         intro=ctx.intros.get(issue, {}).get(lang, ""),
         preheader=label("preheader", lang, titles=" · ".join(i["title"] for i in items)),
         labels={k: label(k, lang) for k in ("contents", "when", "where", "view_online", "unsubscribe")},
-        organisation=ctx.brand.organisation, unsubscribe=rules["unsubscribe_placeholder"],
-        web_url=f"{ctx.settings.site_url}{lang}/index.html")
+        organisation=ctx.brand.organisation, unsubscribe=unsubscribe_link(ctx, lang, issue),
+        web_url=f"{ctx.settings.site_url}{issue_page(lang, issue)}")
     inlined = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html)
     size = len(inlined.encode())
     if size > rules["max_html_bytes"]:
@@ -121,12 +161,19 @@ def newsletter_text(messages: list[Message], lang: str, issue: str, ctx: RenderC
         lines += ["", "-" * WRAP, "", f"{i}. {item['title'].upper()}", ""]
         lines += textwrap.wrap(item["summary"], WRAP, break_on_hyphens=False)
         if item["event"]:
-            lines += ["", f"{label('when', lang)}: {item['event']['when']}", f"{label('where', lang)}: {item['event']['where']}"]
-        lines += ["", f"{item['cta']}: {item['url']}"]
+            lines += ["", f"{item['event']['when_label']}: {item['event']['when']}",
+                      f"{item['event']['where_label']}: {item['event']['where']}"]
+        if item["partner"]:
+            lines += [""] + textwrap.wrap(item["partner"], WRAP, break_on_hyphens=False)
+        lines += ["", f"{item['cta']}: {item['cta_url']}"]
+        if item["read_more"]:
+            lines += [f"{item['read_more']}: {item['url']}"]
+        if item["credit"]:
+            lines += [f"({item['credit']})"]
     org = ctx.brand.organisation
     lines += ["", "-" * WRAP, f"{org['name']} · {org['address']} · {org['email']}",
-              f"{label('view_online', lang)}: {ctx.settings.site_url}{lang}/index.html",
-              f"{label('unsubscribe', lang)}: {email_rules()['unsubscribe_placeholder']}", ""]
+              f"{label('view_online', lang)}: {ctx.settings.site_url}{issue_page(lang, issue)}",
+              f"{label('unsubscribe', lang)}: {unsubscribe_link(ctx, lang, issue)}", ""]
     return "\n".join(lines)
 
 
@@ -139,6 +186,10 @@ def eml(html: str, text: str, lang: str, issue: str, messages: list[Message], ct
     email["Date"] = format_datetime(max(m.updated for m in messages)) if messages else ""
     email["Message-ID"] = f"<newsletter-{issue}-{lang}@loov.vorumaa.ee>"
     email["Content-Language"] = lang
+    # RFC 2369 / RFC 8058: mail clients show their own unsubscribe button and may unsubscribe in one click.
+    unsubscribe = unsubscribe_link(ctx, lang, issue)
+    email["List-Unsubscribe"] = f"<{unsubscribe}>, <mailto:{org['email']}?subject=unsubscribe%20{issue}-{lang}>"
+    email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(text, charset="utf-8")
     email.add_alternative(html, subtype="html", charset="utf-8")
     email.set_boundary(f"kit-newsletter-{issue}-{lang}")  # the default boundary is random
@@ -162,4 +213,4 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
 
 
 RENDERER = Renderer(name="newsletter", plan=plan, render=render, plan_issues=plan_issues, check=check,
-                    brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n",))
+                    brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n", "kit.press"))

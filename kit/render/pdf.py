@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 from kit.errors import RenderError
+from kit.filecache import folder_version
 
 MAX_DATA_URL = 16_384  # small inline SVGs (the pattern) are fine; anything bigger is not ours
 
@@ -31,10 +32,19 @@ def font_config():
     return FontConfiguration()
 
 
-def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str]):
-    """A URL fetcher serving files inside `allowed` folders and small data: URLs; everything else is
-    refused (and recorded): other files, http(s), ftp, big data URLs. It cannot follow a redirect
-    because it never makes a network request."""
+PROJECT_SCHEME = "kit"
+
+
+def project_url(path: Path, root: Path) -> str:
+    """A project file as `kit:messages/<id>/hero.jpg`. WeasyPrint names an image in the PDF after an MD5 of
+    its URL, so a file:// URL would make a poster's bytes depend on where the project folder lies."""
+    return f"{PROJECT_SCHEME}:" + quote(path.resolve().relative_to(root.resolve()).as_posix())
+
+
+def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str], project_root: Path | None = None):
+    """A URL fetcher serving files inside `allowed` folders (by file: URL, or by `project_url` under `project_root`)
+    and small data: URLs; everything else is refused (and recorded): other files, http(s), ftp, big data
+    URLs. It cannot follow a redirect because it never makes a network request."""
     wp = weasyprint()
     roots = tuple(p.resolve() for p in allowed)
 
@@ -43,15 +53,16 @@ def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str]):
             scheme = urlparse(url).scheme.lower()
             if scheme == "data" and len(url) <= MAX_DATA_URL:
                 return super().fetch(url, headers)
-            if scheme == "file":
-                path = Path(unquote(urlparse(url).path)).resolve()
+            if scheme in ("file", PROJECT_SCHEME):
+                local = Path(unquote(urlparse(url).path))
+                path = (project_root / local if scheme == PROJECT_SCHEME and project_root else local).resolve()
                 if any(path.is_relative_to(root) for root in roots) and path.is_file():
                     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                     return wp.urls.URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
             refused.append(url if len(url) < 120 else url[:117] + "...")
             raise ValueError(f"refused: {url[:80]}")
 
-    return GuardedFetcher(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
+    return GuardedFetcher(allowed_protocols=("file", "data", PROJECT_SCHEME), allow_redirects=False, timeout=1)
 
 
 # Notices about the machine, not the document: WeasyPrint falling back to a slower library or warning of a
@@ -128,21 +139,23 @@ class StrictDocument:
 
 
 def render_document(html: str, base_url: Path, allowed: tuple[Path, ...], what: str,
-                    stylesheet: Path | None = None, **options) -> StrictDocument:
+                    stylesheet: Path | None = None, root: Path | None = None, **options) -> StrictDocument:
     """Lay out HTML with the guarded fetcher; refusals and warnings become one RenderError.
-    `stylesheet` (a brand CSS file) is parsed once per worker and shared by every document."""
+    `stylesheet` (a brand CSS file) is parsed once per worker and shared by every document;
+    `root` is the project folder that `project_url` links are relative to."""
     wp = weasyprint()
     refused: list[str] = []
     with strict(what):
-        sheets = [brand_stylesheet(stylesheet, stylesheet.stat().st_mtime_ns)] if stylesheet else []
-        document = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=guarded_fetcher(allowed, refused)
+        sheets = [brand_stylesheet(stylesheet, folder_version(stylesheet.parent.parent))] if stylesheet else []
+        document = wp.HTML(string=html, base_url=str(base_url) + "/", url_fetcher=guarded_fetcher(allowed, refused, root)
                            ).render(font_config=font_config(), stylesheets=sheets, **options)
     return StrictDocument(document, refused, what)
 
 
 @lru_cache(maxsize=8)
-def brand_stylesheet(path: Path, mtime: int):
-    """A brand stylesheet, parsed once (30 ms a document saved); it may load files from brand/ only."""
+def brand_stylesheet(path: Path, brand_version: tuple):
+    """A brand stylesheet, parsed once (30 ms a document saved); it may load files from brand/ only, so the
+    versions of brand/'s files key the cache: an edited stylesheet or a replaced font is parsed again."""
     refused: list[str] = []
     with strict(str(path.name)):
         sheet = weasyprint().CSS(filename=str(path), url_fetcher=guarded_fetcher((path.parent.parent,), refused),

@@ -15,10 +15,10 @@ from markupsafe import Markup
 
 from kit.brand_assets import mark_svg, pattern_svg
 from kit.errors import Problem, RenderError
-from kit.i18n import event_details, label
+from kit.i18n import credit_line, event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
-from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, image_dpi, inset, overflowing, render_document
+from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, image_dpi, inset, overflowing, project_url, render_document
 from kit.sanitize import inline_html
 from kit.templating import brand_env
 from kit.textfit import Rules, keep_together, place_names, set_at, size_cost
@@ -118,7 +118,8 @@ def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: Re
         if index not in documents:
             html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index])
             document = render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
-                                       stylesheet=ctx.brand.root / "templates" / "poster.css")
+                                       stylesheet=ctx.brand.root / "templates" / "poster.css",
+                                       root=ctx.settings.root)
             page = document.pages[0]
             documents[index] = document
             faults[index] = (len(document.pages), overflowing(page), clipped_text(page, inset(page, paper.safe_mm)))
@@ -203,13 +204,14 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
         points=[inline_html(p) for p in text.points], event=event,
         labels={"when": label("when", lang), "where": label("where", lang)},
         municipality=brand.municipalities[municipality], municipality_name=brand.municipalities[municipality].name(lang),
-        photo_url=message.image.path.as_uri() if message.image else "", image_alt=text.image_alt,
+        photo_url=project_url(message.image.path, ctx.settings.root) if message.image else "", image_alt=text.image_alt,
+        photo_credit=credit_line(message, listing_lang),
         focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
         pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
         qr_svg=_qr_svg(url, brand.colors["ink"]) if url else "",
         cobrand_line=(cobrand.lines.get(lang) or cobrand.lines["et"]) if cobrand else "",
-        cobrand_mark=cobrand.mark.as_uri() if cobrand and cobrand.mark else "",
+        cobrand_mark=project_url(cobrand.mark, ctx.settings.root) if cobrand and cobrand.mark else "",
         draft=label("draft", lang) if message.is_draft else "",
         created=message.updated.isoformat(timespec="seconds"))  # fixed dates: same inputs, same bytes
 

@@ -17,11 +17,38 @@ from kit.sanitize import markdown_html
 from kit.templating import brand_env
 
 FORMATS = (".html", ".pdf", ".txt", ".docx")
+WEB_WIDTH = 1200
 
 
 def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
     base = f"press/{message.id}/{lang}/press-{message.id}-{lang}"
-    return [JobSpec(variant="press", outputs=tuple(base + suffix for suffix in FORMATS))]
+    photo = (photo_path(message.id, lang), web_photo_path(message.id, lang)) if message.image else ()
+    return [JobSpec(variant="press", outputs=tuple(base + suffix for suffix in FORMATS) + photo)]
+
+
+def photo_path(message_id: str, lang: str) -> str:
+    """The press photo: the message's own picture at its full resolution, without text burned in."""
+    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}.jpg"
+
+
+def web_photo_path(message_id: str, lang: str) -> str:
+    """The same photo 1200 px wide, for newsletters and the message's page (light enough for e-mail)."""
+    return f"press/{message_id}/{lang}/photo-{message_id}-{lang}-web.jpg"
+
+
+def press_photo(message: Message, width: int | None = None) -> bytes:
+    """Print resolution (the original pixels, never enlarged), sRGB, no EXIF (no camera, place or author data)."""
+    from PIL import Image, ImageOps
+
+    from kit.render.canvas import srgb_profile
+
+    with Image.open(message.image.path) as source:
+        image = ImageOps.exif_transpose(source).convert("RGB")
+    if width and image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92, optimize=True, icc_profile=srgb_profile(), dpi=(300, 300))
+    return buffer.getvalue()
 
 
 def render(job: Job, ctx: RenderContext) -> list[Artifact]:
@@ -32,7 +59,15 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     document = layout(release, message, ctx, created)
     pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode().hex()[:32].encode())
     return [Artifact(job.outputs[0], web.encode()), Artifact(job.outputs[1], pdf),
-            Artifact(job.outputs[2], text(release).encode()), Artifact(job.outputs[3], docx(release))]
+            Artifact(job.outputs[2], text(release).encode()),
+            Artifact(job.outputs[3], docx(release, dict(ctx.brand.colors), _mark_png(ctx))),
+            *([Artifact(job.outputs[4], press_photo(message)), Artifact(job.outputs[5], press_photo(message, WEB_WIDTH))]
+              if message.image else [])]
+
+
+def _mark_png(ctx: RenderContext) -> bytes | None:
+    path = ctx.brand.root / "mark.png"
+    return path.read_bytes() if path.is_file() else None
 
 
 def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
@@ -81,10 +116,16 @@ def _css_data_url(ctx: RenderContext) -> Markup:
 
 
 def text(release: PressRelease) -> str:
-    """For pasting into an e-mail: wrapped paragraphs with blank lines between them."""
-    blocks = release.paragraphs
-    letterhead, rest = blocks[: len(release.letterhead)], blocks[len(release.letterhead):]
-    wrapped = ["\n".join(letterhead)] + ["\n".join(_wrap(p)) or p for p in rest]
+    """For pasting into an e-mail: wrapped paragraphs with blank lines between them; the letterhead, the event
+    facts, the points and the contact lines stay together as one block each."""
+    groups: list[tuple[str, list[str]]] = []
+    for role, block in release.blocks:
+        shown = f"– {block}" if role == "bullet" else block
+        if groups and role == groups[-1][0] and role in ("letterhead", "fact", "bullet", "contact"):
+            groups[-1][1].append(shown)
+        else:
+            groups.append((role, [shown]))
+    wrapped = ["\n".join(line for block in lines for line in (_wrap(block) or [block])) for _, lines in groups]
     return "\n\n".join(wrapped) + "\n"
 
 
@@ -93,27 +134,71 @@ def _wrap(paragraph: str) -> list[str]:
     return textwrap.wrap(paragraph, 72, break_long_words=False, break_on_hyphens=False)
 
 
-def docx(release: PressRelease) -> bytes:
-    """The same paragraphs as the text edition, the headline as the title heading."""
+DOCX_STYLES = {"title": "Title", "subhead": "Subtitle", "heading": "Heading 2", "quote": "Quote",
+               "bullet": "List Bullet"}
+# Word's proofing language: Võro has none of its own; its nearest is Estonian.
+DOCX_LANGUAGE = {"et": "et-EE", "en": "en-GB", "vro": "et-EE"}
+
+
+def docx(release: PressRelease, colors: dict | None = None, mark_png: bytes | None = None) -> bytes:
+    """An A4 document in the text's language with Word's named styles (Title, Heading 2, Quote, List Bullet)
+    in the brand's font and colours, the letterhead with the mark, and the same paragraphs as the text edition."""
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     document = Document()
+    _page_a4(document, Mm)
+    _brand_styles(document, release.lang, colors or {}, Pt)
     document.core_properties.title = release.headline
-    document.core_properties.language = release.lang
+    document.core_properties.language = DOCX_LANGUAGE.get(release.lang, release.lang)
     document.core_properties.author = release.letterhead[0]
-    for paragraph in release.paragraphs:
-        if paragraph == release.headline:
-            document.add_heading(paragraph, level=1)
-        elif paragraph in (release.about_title, release.contact[0]):
-            document.add_heading(paragraph, level=2)
-        else:
-            run = document.add_paragraph().add_run(paragraph)
-            run.font.size = Pt(11)
+    if mark_png:
+        header = document.sections[0].header.paragraphs[0]
+        header.add_run().add_picture(io.BytesIO(mark_png), height=Mm(10))
+        header.add_run("  Loov Võrumaa").bold = True
+    for role, block in release.blocks:
+        style = DOCX_STYLES.get(role)
+        paragraph = document.add_paragraph(block, style=style)
+        if role in ("release", "lead", "end"):
+            for run in paragraph.runs:
+                run.bold = True
     _fix_dates(document, release)
     buffer = io.BytesIO()
     document.save(buffer)
     return _deterministic_zip(buffer.getvalue())
+
+
+def _page_a4(document, Mm) -> None:
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(22)
+        section.top_margin, section.bottom_margin = Mm(20), Mm(22)
+
+
+def _brand_styles(document, lang: str, colors: dict, Pt) -> None:
+    """The text's language and the brand's font on the document defaults, the brand's forest green on headings."""
+    from docx.oxml.ns import qn
+    from docx.shared import RGBColor
+
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    language = rpr.find(qn("w:lang"))
+    if language is None:
+        language = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(language)
+    code = DOCX_LANGUAGE.get(lang, lang)
+    for attribute in ("w:val", "w:eastAsia", "w:bidi"):
+        language.set(qn(attribute), code)
+    forest = RGBColor.from_string(colors.get("forest", "#1E4C0E").lstrip("#").upper())
+    for name in ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Quote", "List Bullet"):
+        style = document.styles[name]
+        style.font.name = "Inter"
+        rfonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            rfonts.set(qn(attribute), "Inter")
+        if name != "Normal" and name != "List Bullet" and name != "Quote":
+            style.font.color.rgb = forest
+    document.styles["Normal"].font.size = Pt(10.5)
 
 
 def _fix_dates(document, release: PressRelease) -> None:
@@ -137,5 +222,5 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-RENDERER = Renderer(name="press", plan=plan, render=render, check=check, brand_inputs=("templates/press.*",),
-                    helpers=("kit.press", "kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets"))
+RENDERER = Renderer(name="press", plan=plan, render=render, check=check, brand_inputs=("templates/press.*", "mark.png"),
+                    helpers=("kit.press", "kit.render.pdf", "kit.render.canvas", "kit.sanitize", "kit.i18n", "kit.brand_assets"))

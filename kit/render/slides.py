@@ -17,6 +17,7 @@ def _layouts(brand: Brand) -> dict:
 
 def point_slide(message: Message, lang: str, point: str, number: int, total: int, size: tuple[int, int],
                 brand: Brand) -> Image.Image:
+    lang = message.text(lang).lang  # a slide is wholly in its text's language (Võro falling back to Estonian)
     spec = _layouts(brand)["slide"]
     area, unit = (0, 0, *size), min(size)
     image = Image.new("RGB", size, brand.colors[spec["background"]])
@@ -29,6 +30,7 @@ def point_slide(message: Message, lang: str, point: str, number: int, total: int
 
 
 def cta_slide(message: Message, lang: str, size: tuple[int, int], brand: Brand) -> Image.Image:
+    lang = message.text(lang).lang  # a slide is wholly in its text's language (Võro falling back to Estonian)
     spec = _layouts(brand)["cta"]
     area, unit = (0, 0, *size), min(size)
     image = Image.new("RGB", size, brand.colors[spec["background"]])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from functools import lru_cache
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,22 +16,28 @@ from PIL import Image, ImageDraw
 
 from kit.captions import Caption, caption_problems, captions
 from kit.errors import Problem, RenderError
+from kit.filecache import by_file_version
 from kit.i18n import format_event_when, label
 from kit.model import Artifact, Brand, Job, Message
 from kit.platforms import ImageFormat, rules
 from kit.render import JobSpec, RenderContext, Renderer
 from kit.render.canvas import (
+    Box,
     TextBlock,
     draw_text,
     draw_wordmark,
     fitted_photo,
+    local_shade,
     pattern_band,
     place_text,
     scale_box,
     srgb_profile,
+    WORDMARK,
+    wordmark_extent,
+    wordmark_size,
     worst_contrast,
 )
-from kit.textfit import draw_options, font, place_names, width
+from kit.textfit import Fitted, draw_options, font, place_names, width
 
 LARGE_TEXT_PX = 24  # WCAG "large text" (18 pt); smaller text needs 4.5:1, larger 3:1
 
@@ -75,9 +81,13 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     return problems
 
 
-@lru_cache(maxsize=1)
 def layouts(brand_root: Path) -> dict:
-    return yaml.safe_load((brand_root / "layouts" / "social.yaml").read_text(encoding="utf-8"))
+    return _read_layouts(brand_root / "layouts" / "social.yaml")
+
+
+@by_file_version(maxsize=2)
+def _read_layouts(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _meta_text(message: Message, lang: str, show: str) -> str:
@@ -90,119 +100,171 @@ def _meta_text(message: Message, lang: str, show: str) -> str:
     return message.text(lang).summary if show == "event_or_summary" else ""
 
 
+STACK = ("municipality", "title", "meta", "cobrand")  # the texts' order, top to bottom
+
+
 def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand) -> dict[str, TextBlock]:
+    """Every text fitted and placed: the stack of the layout, its title given the room the others leave."""
     lang = message.text(listing_lang).lang  # the card is wholly in its text's language
     layout = layouts(brand.root)[fmt.layout]
     area = fmt.safe_box
-    unit = min(area[2] - area[0], area[3] - area[1])
+    area_h = area[3] - area[1]
+    unit = min(area[2] - area[0], area_h)
     where = f"{message.id} ({listing_lang}, {fmt.name})"
     names = place_names(brand, message)
-    blocks = {"title": place_text(message.text(lang).title, layout["title"], area, unit, brand, lang, f"title of {where}",
-                                  names)}
-    meta = _meta_text(message, lang, layout["meta"]["show"])
-    if meta:
-        blocks["meta"] = place_text(meta, layout["meta"], area, unit, brand, lang, f"summary of {where}", names)
-    if message.tartu2024:
-        line = next(iter(brand.cobrands.values())).lines
-        blocks["cobrand"] = place_text(line.get(lang) or line["et"], layout["cobrand"], area, unit, brand, lang,
-                                       f"co-brand line of {where}")
+
+    def fitted(name: str, text: str, what: str, height: float, extra: dict | None = None) -> TextBlock:
+        spec = layout[name]
+        box = [spec["x"][0], 0, spec["x"][1], height]
+        return place_text(text, {**spec, "box": box, **(extra or {})}, area, unit, brand, lang, what, names)
+
+    blocks: dict[str, TextBlock] = {}
     if len(message.municipalities) == 1:
         name = brand.municipalities[message.municipalities[0]].name(lang)
-        spec = {**layout["municipality"], "size": [0.02, 0.032], "max_lines": 1}
-        blocks["municipality"] = place_text(name, spec, area, unit, brand, lang, f"municipality of {where}")
-    return blocks
+        blocks["municipality"] = fitted("municipality", name, f"municipality of {where}",
+                                        layout["municipality"]["height"], {"max_lines": 1})
+    meta = _meta_text(message, lang, layout["meta"]["show"])
+    if meta:
+        blocks["meta"] = fitted("meta", meta, f"summary of {where}", layout["meta"]["height"])
+    if message.tartu2024:
+        line = next(iter(brand.cobrands.values())).lines
+        blocks["cobrand"] = fitted("cobrand", line.get(lang) or line["et"], f"co-brand line of {where}",
+                                   layout["cobrand"]["height"])
+    stack = layout["stack"]
+    gap = round(stack["gap"] * area_h)
+    taken = sum(_stack_height(name, b) + gap for name, b in blocks.items())
+    room = (stack["bottom"] - stack["top"]) * area_h - taken
+    blocks["title"] = fitted("title", message.text(lang).title, f"title of {where}",
+                             min(layout["title"]["height"], room / area_h))
+    return _stacked({name: blocks[name] for name in STACK if name in blocks}, stack, area, gap, lang)
+
+
+def _stack_height(name: str, block: TextBlock) -> int:
+    return block.fitted.height + (_pill_pad(block) * 2 if name == "municipality" else 0)
+
+
+def _pill_pad(block: TextBlock) -> int:
+    return block.fitted.size // 3
+
+
+def _stacked(blocks: dict[str, TextBlock], stack: dict, area: Box, gap: int, lang: str) -> dict[str, TextBlock]:
+    """The texts one under another, pressed to the stack's bottom or centred in it."""
+    area_h = area[3] - area[1]
+    top, bottom = area[1] + stack["top"] * area_h, area[1] + stack["bottom"] * area_h
+    total = sum(_stack_height(name, b) for name, b in blocks.items()) + gap * (len(blocks) - 1)
+    y = bottom - total if stack["align"] == "bottom" else max(top, top + (bottom - top - total) / 2)
+    placed = {}
+    for name, block in blocks.items():
+        y0 = round(y) + (_pill_pad(block) if name == "municipality" else 0)
+        x1 = block.box[2]
+        if name == "municipality":  # the pill hugs its text
+            face = font(block.font_path, block.fitted.size)
+            x1 = block.box[0] + round(max(width(face, line, lang) for line in block.fitted.lines))
+        placed[name] = replace(block, box=(block.box[0], y0, x1, y0 + block.fitted.height), align="top")
+        y += _stack_height(name, block) + gap
+    return placed
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """Where everything goes on one card: the texts, the wordmark, the photo with its focal point, the panel."""
+
+    blocks: dict[str, TextBlock]
+    wordmark: Box
+    photo: Box  # canvas pixels the photo fills
+    anchor: tuple[float, float]  # where in the photo's box its focal point is put
+    panel: Box
+    fade: int  # px over the photo's bottom edge where a tall layout's panel fades in (0: a hard edge)
+
+
+def arrange(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> Arrangement:
+    layout = layouts(brand.root)[fmt.layout]
+    blocks = _blocks(message, lang, fmt, brand)
+    w, h = fmt.size
+    wordmark = scale_box(layout["wordmark"]["box"], fmt.safe_box)
+    panel_spec = layout["panel"]
+    if "box" in panel_spec:  # a side panel: the photo has a box of its own
+        photo = scale_box(layout["photo"]["box"], (0, 0, w, h))
+        return Arrangement(blocks, wordmark, photo, (0.5, 0.5), scale_box(panel_spec["box"], (0, 0, w, h)), 0)
+    # Tall shapes: the panel starts just above the text stack and the photo fills the card above it,
+    # its focal point in the middle of the part no shade covers.
+    text_top = min(b.box[1] for b in blocks.values())
+    panel_top = max(round(text_top - panel_spec["pad"] * h), wordmark[3])
+    fade = round(panel_spec["fade"] * h)
+    clear = max(panel_top - fade, wordmark[3])
+    return Arrangement(blocks, wordmark, (0, 0, w, panel_top), (0.5, clear / 2 / panel_top), (0, panel_top, w, h), fade)
 
 
 def backdrop(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> tuple[Image.Image, dict[str, TextBlock]]:
-    """The photo, panel and scrims, made legible for the fitted texts, before anything is drawn on them."""
+    """Everything the texts are drawn on (photo, panel, pattern, pill, the wordmark's shade if it needs one),
+    and the texts, the wordmark included (its colour chosen on these pixels)."""
     layout = layouts(brand.root)[fmt.layout]
-    blocks = _blocks(message, lang, fmt, brand)
-    image = _background(message, fmt, layout, brand)
-    _ensure_contrast(image, message, fmt, layout, blocks, brand)
+    placed = arrange(message, lang, fmt, brand)
+    image = Image.new("RGB", fmt.size, brand.colors[layout["panel"]["color"]])
+    if message.image is not None:
+        box = placed.photo
+        size = (box[2] - box[0], box[3] - box[1])
+        image.paste(fitted_photo(message.image.path, size, message.image.focus, placed.anchor), box[:2])
+    _panel(image, placed, brand.colors[layout["panel"]["color"]])
+    if "pattern" in layout:
+        pattern_band(image, scale_box(layout["pattern"]["box"], (0, 0, *fmt.size)), brand.colors[layout["pattern"]["color"]], brand)
+    if "municipality" in placed.blocks:
+        block = placed.blocks["municipality"]
+        pad = _pill_pad(block)
+        x0, y0, x1, y1 = block.ink_box
+        ImageDraw.Draw(image).rounded_rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), radius=pad * 2,
+                                                fill=brand.colors[layout["municipality"]["pill"]])
+    for name, block in placed.blocks.items():  # the panel and pill carry the texts; a brand change must not break that
+        if worst_contrast(image, block.ink_box, block.color) < _needed(block):
+            raise RenderError(f"{name} of {message.id} ({lang}, {fmt.name}) is below WCAG AA contrast on its "
+                              f"background; check the colours in brand/layouts/social.yaml")
+    blocks = {**placed.blocks, "wordmark": _wordmark(image, placed.wordmark, layout["wordmark"], brand)}
     return image, blocks
 
 
+def _wordmark(image: Image.Image, box: Box, spec: dict, brand: Brand) -> TextBlock:
+    """The wordmark's colour chosen on the pixels behind it: the layout's colour where it passes WCAG AA, else
+    its `on_light` colour where that passes (a light sky), else the first on a local shade (a busy photo)."""
+    extent = wordmark_extent(box, brand)
+    size = wordmark_size(box)
+    block = TextBlock(Fitted(size, (WORDMARK,), extent[3] - extent[1]), extent, brand.fonts.display,
+                      brand.colors[spec["color"]])
+    needed = _needed(block)
+    for name in (spec["color"], spec.get("on_light", spec["color"])):
+        if worst_contrast(image, extent, brand.colors[name]) >= needed:
+            return replace(block, color=brand.colors[name])
+    local_shade(image, extent, brand.colors[spec["shade"]], block.color, needed * 1.15)  # headroom for JPEG
+    return block
+
+
+def _panel(image: Image.Image, placed: Arrangement, color: str) -> None:
+    """The panel behind the texts; on tall shapes it fades in over the photo's last `fade` pixels."""
+    x0, y0, x1, y1 = placed.panel
+    alpha = np.zeros(image.height)
+    alpha[y0:y1] = 1.0
+    if placed.fade:
+        ramp = np.arange(y0 - placed.fade, y0)
+        alpha[max(y0 - placed.fade, 0):y0] = ((ramp[ramp >= 0] - (y0 - placed.fade)) / placed.fade) ** 1.5
+    column = np.round(255 * alpha).astype(np.uint8).reshape(-1, 1)
+    mask = np.zeros((image.height, image.width), np.uint8)
+    mask[:, x0:x1] = column
+    image.paste(Image.new("RGB", image.size, color), (0, 0), Image.fromarray(mask, "L"))
+
+
 def card(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> Image.Image:
-    layout = layouts(brand.root)[fmt.layout]
     image, blocks = backdrop(message, lang, fmt, brand)
-    if "pattern" in layout:
-        pattern_band(image, scale_box(layout["pattern"]["box"], (0, 0, *fmt.size)), brand.colors[layout["pattern"]["color"]], brand)
-    area = fmt.safe_box
-    draw_wordmark(image, scale_box(layout["wordmark"]["box"], area), brand.colors[layout["wordmark"]["color"]], brand)
-    if "municipality" in blocks:
-        _right_align(blocks["municipality"], image, lang, brand.colors[layout["municipality"]["pill"]])
-    for name in ("title", "meta", "cobrand"):
-        if name in blocks:
-            draw_text(image, blocks[name], lang)
+    for name, block in blocks.items():
+        if name == "wordmark":
+            draw_wordmark(image, block.box, block.color, brand)
+        else:
+            draw_text(image, block, lang)
     if message.is_draft:
         _draft_mark(image, lang, brand, layouts(brand.root)["draft"])
     return image
 
 
-def _background(message: Message, fmt: ImageFormat, layout: dict, brand: Brand) -> Image.Image:
-    image = Image.new("RGB", fmt.size, brand.colors["forest"])
-    if message.image is not None:
-        box = scale_box(layout["photo"]["box"], (0, 0, *fmt.size))
-        size = (box[2] - box[0], box[3] - box[1])
-        image.paste(fitted_photo(message.image.path, size, message.image.focus), box[:2])
-    if "panel" in layout:
-        panel = scale_box(layout["panel"]["box"], (0, 0, *fmt.size))
-        ImageDraw.Draw(image).rectangle(panel, fill=brand.colors[layout["panel"]["color"]])
-    return image
-
-
-def _ensure_contrast(image: Image.Image, message: Message, fmt: ImageFormat, layout: dict,
-                     blocks: dict[str, TextBlock], brand: Brand) -> None:
-    """Lay the scrims, then strengthen them until every text passes WCAG AA on the actual pixels behind it."""
-    if "scrim" not in layout:
-        return
-    checked = [b for name, b in blocks.items() if name != "municipality"]  # that one sits on its own pill
-    wordmark = scale_box(layout["wordmark"]["box"], fmt.safe_box)
-    original = image.copy()
-    boost = 0.0
-    while True:
-        image.paste(original)
-        _scrim(image, fmt, layout, boost, brand)
-        text_ok = all(worst_contrast(image, b.ink_box, b.color) >= _needed(b) for b in checked)
-        mark_ok = worst_contrast(image, wordmark, brand.colors[layout["wordmark"]["color"]]) >= 3.0
-        if (text_ok and mark_ok) or boost >= 1.0:  # at full opacity the brand pair itself passes
-            return
-        boost += 0.08
-
-
 def _needed(block: TextBlock) -> float:
     return 3.0 if block.fitted.size >= LARGE_TEXT_PX else 4.5
-
-
-def _scrim(image: Image.Image, fmt: ImageFormat, layout: dict, boost: float, brand: Brand) -> None:
-    """Brand-colour veils: from `top` down to the bottom, and from the top edge down to `bottom`, each
-    fading in over `fade` so the photo stays visible between them. `boost` is added to their opacity."""
-    w, h = fmt.size
-    bottom, top = layout["scrim"], layout.get("scrim_top")
-    y = np.arange(h) / h
-    alpha = min(1.0, bottom["opacity"] + boost) * _ramp(y, bottom["top"] - bottom["fade"], bottom["top"])
-    if top:
-        top_alpha = min(1.0, top["opacity"] + boost) * _ramp(-y, -(top["bottom"] + top["fade"]), -top["bottom"])
-        alpha = np.maximum(alpha, top_alpha)
-    column = np.round(255 * alpha).astype(np.uint8).reshape(h, 1)
-    mask = Image.fromarray(np.ascontiguousarray(np.broadcast_to(column, (h, w))), "L")
-    image.paste(Image.new("RGB", (w, h), brand.colors[bottom["color"]]), (0, 0), mask)
-
-
-def _ramp(x: np.ndarray, start: float, end: float) -> np.ndarray:
-    """0 before start, 1 after end, linear between."""
-    return np.clip((x - start) / (end - start), 0.0, 1.0)
-
-
-def _right_align(block: TextBlock, image: Image.Image, lang: str, pill: str) -> None:
-    """The municipality's name at the right edge of its box, on a pill so it reads on any photo."""
-    face = font(block.font_path, block.fitted.size)
-    line_width = round(max(width(face, line, lang) for line in block.fitted.lines))
-    pad = block.fitted.size // 2
-    x0 = block.box[2] - line_width
-    ImageDraw.Draw(image).rounded_rectangle((x0 - pad, block.box[1] - pad // 2, block.box[2] + pad,
-                                             block.box[1] + block.fitted.height + pad // 2), radius=pad, fill=pill)
-    draw_text(image, TextBlock(block.fitted, (x0, *block.box[1:]), block.font_path, block.color), lang)
 
 
 def _draft_mark(image: Image.Image, lang: str, brand: Brand, spec: dict) -> None:

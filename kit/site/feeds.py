@@ -7,6 +7,7 @@ Archive documents are frozen once written (see ArchiveState): RFC 5005 readers r
 from __future__ import annotations
 
 import json
+from html import escape
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,10 +22,21 @@ from kit.site.catalog import TAG_AUTHORITY, Catalog, Entry
 ATOM = "http://www.w3.org/2005/Atom"
 FH = "http://purl.org/syndication/history/1.0"
 AT = "http://purl.org/atompub/tombstones/1.0"
-ET.register_namespace("", ATOM)
-ET.register_namespace("fh", FH)
-ET.register_namespace("at", AT)
+NAMESPACES = {"": ATOM, "fh": FH, "at": AT}
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class IssueEntry:
+    """A newsletter issue in one language, as a feed entry leading to its page on the site. Live feeds only
+    (archives hold messages); no enclosures, so `kit pull` fetches what it always did."""
+
+    id: str
+    lang: str
+    title: str
+    url: str
+    content: str  # HTML: the issue's messages, each linked to its page
+    published: datetime
 
 
 @dataclass(frozen=True)
@@ -34,14 +46,37 @@ class FeedSpec:
     lang: str  # xml:lang of the feed ("" for mixed)
     entries: tuple[Entry, ...]  # newest first
     municipality: str = ""
+    issues: tuple[IssueEntry, ...] = ()  # newest first; the "all" and the language feeds
+
+
+def issue_entries(ctx: RenderContext, catalog: Catalog) -> tuple[IssueEntry, ...]:
+    """Every public newsletter issue per language; its date is when its last message went out (content, not
+    build time, so an unchanged rebuild gives the same feed)."""
+    from kit.render.newsletter import issue_messages, issue_page, issue_title
+
+    public = {(e.lang, e.message.id) for e in catalog.entries} | set(catalog.listing)
+    entries = []
+    for lang, variant in catalog.issues:
+        issue = variant.removeprefix("newsletter-")
+        members = [m for m in issue_messages(ctx, issue) if (lang, m.id) in public]
+        if not members:
+            continue
+        items = "".join(f'<li><a href="{escape(url(ctx, f"{lang}/messages/{m.id}.html"))}">{escape(m.text(lang).title)}</a></li>'
+                        for m in members)
+        entries.append(IssueEntry(id=f"{TAG_AUTHORITY}newsletter/{issue}/{lang}", lang=lang,
+                                  title=issue_title(lang, issue), url=url(ctx, issue_page(lang, issue)),
+                                  content=f"<ul>{items}</ul>", published=max(m.published for m in members)))
+    return tuple(sorted(entries, key=lambda e: (e.published, e.id), reverse=True))
 
 
 def feed_specs(ctx: RenderContext, catalog: Catalog) -> list[FeedSpec]:
     kit_title = label("kit_title", "et")
-    specs = [FeedSpec("all", kit_title, "", catalog.entries)]
+    issues = issue_entries(ctx, catalog)
+    specs = [FeedSpec("all", kit_title, "", catalog.entries, issues=issues)]
     for lang in ctx.settings.languages:
         specs.append(FeedSpec(f"lang-{lang}", f"{label('kit_title', lang)} ({lang})", lang,
-                              tuple(e for e in catalog.entries if e.lang == lang)))
+                              tuple(e for e in catalog.entries if e.lang == lang),
+                              issues=tuple(i for i in issues if i.lang == lang)))
     for mid, municipality in ctx.brand.municipalities.items():
         specs.append(FeedSpec(mid, f"{kit_title} – {municipality.name('et')}", "",
                               tuple(e for e in catalog.entries if mid in e.message.municipalities), mid))
@@ -81,7 +116,8 @@ def atom(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...], links: 
         feed.set("{http://www.w3.org/XML/1998/namespace}lang", spec.lang)
     _text(feed, "id", f"{TAG_AUTHORITY}feed/{spec.name}" + (f"/archive/{links.get('page', '')}" if archive else ""))
     _text(feed, "title", spec.title)
-    _text(feed, "updated", _when(_feed_updated(entries, list(withdrawn))))
+    issues = () if archive else spec.issues
+    _text(feed, "updated", _when(max([_feed_updated(entries, list(withdrawn)), *(i.published for i in issues)])))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     _text(author, "name", ctx.brand.organisation["name"])
     _text(author, "email", ctx.brand.organisation["email"])
@@ -94,6 +130,15 @@ def atom(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...], links: 
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="hub", href=hub)
     for entry in entries:
         _atom_entry(feed, ctx, spec, entry)
+    for issue in issues:
+        node = ET.SubElement(feed, f"{{{ATOM}}}entry", {"{http://www.w3.org/XML/1998/namespace}lang": issue.lang})
+        _text(node, "id", issue.id)
+        _text(node, "title", issue.title)
+        _text(node, "published", _when(issue.published))
+        _text(node, "updated", _when(issue.published))
+        ET.SubElement(node, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=issue.url)
+        ET.SubElement(node, f"{{{ATOM}}}content", type="html").text = issue.content
+        ET.SubElement(node, f"{{{ATOM}}}category", term="newsletter", scheme=url(ctx, "kinds"))
     for message in withdrawn:
         for lang in message.translations:
             ET.SubElement(feed, f"{{{AT}}}deleted-entry", ref=f"{TAG_AUTHORITY}message/{message.id}/{lang}",
@@ -112,7 +157,7 @@ def _atom_entry(feed: ET.Element, ctx: RenderContext, spec: FeedSpec, entry: Ent
                   href=url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"))
     _text(node, "summary", text.summary)
     content = ET.SubElement(node, f"{{{ATOM}}}content", type="html")
-    content.text = str(markdown_html(text.body_md))
+    content.text = content_html(ctx, entry.message, entry.lang)
     for theme in entry.message.themes:
         ET.SubElement(node, f"{{{ATOM}}}category", term=theme, scheme=url(ctx, "themes"),
                       label=ctx.brand.themes[theme].names.get(entry.lang, theme))
@@ -131,6 +176,10 @@ def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
 
 
 def _xml(root: ET.Element) -> bytes:
+    # ElementTree's prefixes are global to the process and WeasyPrint rewrites them when it loads (in this
+    # process when a build renders with one worker): set ours at each use, or the feed comes out as ns0:feed.
+    for prefix, uri in NAMESPACES.items():
+        ET.register_namespace(prefix, uri)
     ET.indent(root, space=" ")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 
@@ -145,7 +194,8 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
     _plain(channel, "description", label("intro", spec.lang or "et"))
     if spec.lang:
         _plain(channel, "language", {"vro": "et"}.get(spec.lang, spec.lang))  # RSS wants an ISO 639-1 code
-    _plain(channel, "lastBuildDate", format_datetime(_feed_updated(entries, []).astimezone(timezone.utc), usegmt=True))
+    updated = max([_feed_updated(entries, []), *(i.published for i in spec.issues)])
+    _plain(channel, "lastBuildDate", format_datetime(updated.astimezone(timezone.utc), usegmt=True))
     ET.SubElement(channel, "atom:link", rel="self", type="application/rss+xml", href=url(ctx, f"feeds/{spec.name}.rss"))
     for hub in ctx.settings.websub_hubs:
         ET.SubElement(channel, "atom:link", rel="hub", href=hub)
@@ -154,7 +204,7 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
         item = ET.SubElement(channel, "item")
         _plain(item, "title", text.title)
         _plain(item, "link", url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"))
-        _plain(item, "description", str(markdown_html(text.body_md)))
+        _plain(item, "description", content_html(ctx, entry.message, entry.lang))
         ET.SubElement(item, "guid", isPermaLink="false").text = entry.id
         _plain(item, "pubDate", format_datetime(entry.published.astimezone(timezone.utc), usegmt=True))
         for theme in entry.message.themes:
@@ -164,6 +214,14 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
         if first is not None:  # RSS allows one enclosure per item: the first poster
             ET.SubElement(item, "enclosure", url=file_url(ctx, first, with_hash=False), length=str(first.size),
                           type=first.media_type)
+    for issue in spec.issues:
+        item = ET.SubElement(channel, "item")
+        _plain(item, "title", issue.title)
+        _plain(item, "link", issue.url)
+        _plain(item, "description", issue.content)
+        ET.SubElement(item, "guid", isPermaLink="false").text = issue.id
+        _plain(item, "pubDate", format_datetime(issue.published.astimezone(timezone.utc), usegmt=True))
+        _plain(item, "category", "newsletter")
     return _xml(root)
 
 
@@ -182,15 +240,53 @@ def json_feed(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) ->
         feed["language"] = spec.lang
     if ctx.settings.websub_hubs:
         feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in ctx.settings.websub_hubs]
-    feed["items"] = [_json_item(ctx, spec, entry) for entry in entries]
+    feed["items"] = [_json_item(ctx, spec, entry) for entry in entries] + [
+        {"id": i.id, "url": i.url, "title": i.title, "content_html": i.content, "date_published": _when(i.published),
+         "date_modified": _when(i.published), "language": i.lang, "tags": ["newsletter"]} for i in spec.issues]
     return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode()
 
 
 def _json_item(ctx: RenderContext, spec: FeedSpec, entry: Entry) -> dict:
     text = entry.message.text(entry.lang)
     return {"id": entry.id, "url": url(ctx, f"{entry.lang}/messages/{entry.message.id}.html"), "title": text.title,
-            "summary": text.summary, "content_html": str(markdown_html(text.body_md)),
+            "summary": text.summary, "content_html": content_html(ctx, entry.message, entry.lang),
             "date_published": _when(entry.published), "date_modified": _when(entry.updated), "language": entry.lang,
             "tags": list(entry.message.themes) + list(entry.message.municipalities),
             "attachments": [{"url": file_url(ctx, f), "mime_type": f.media_type, "size_in_bytes": f.size,
-                             "title": f.name} for f in _files(entry, spec)]}
+                             "title": f.name} for f in _files(entry, spec)],
+            **({"_event": _event_data(entry.message)} if entry.message.event else {})}
+
+
+def _event_data(message: Message) -> dict:
+    """JSON Feed extension (keys starting with _ are the format's way): the event's facts as data."""
+    event = message.event
+    data = {"start": event.start.isoformat(timespec="minutes"), "venues": dict(event.venues)}
+    if event.end:
+        data["end"] = event.end.isoformat(timespec="minutes")
+    if event.address:
+        data["address"] = event.address
+    if event.url:
+        data["url"] = event.url
+    return data
+
+
+def content_html(ctx: RenderContext, message: Message, lang: str) -> str:
+    """An entry's content: the body, then what a reader acts on (the event's facts, the points, the call to
+    action with its link, a quote, the Tartu 2024 sentence), as on the message's page."""
+    from kit.site.pages import message_story
+
+    story = message_story(message, lang, ctx.brand)
+    parts = [str(markdown_html(message.text(lang).body_md))]
+    if story["facts"]:
+        parts.append("<p>" + "<br>".join(f"<strong>{escape(name)}:</strong> {escape(value)}"
+                                         for name, value in story["facts"]) + "</p>")
+    if story["points"]:
+        parts.append("<ul>" + "".join(f"<li>{point}</li>" for point in story["points"]) + "</ul>")
+    if story["quote"]:
+        parts.append(f"<blockquote><p>{escape(story['quote']['text'])}</p><p>– {escape(story['quote']['by'])}</p></blockquote>")
+    if story["cta"]:
+        link = escape(story["cta"]["url"])
+        parts.append(f'<p><strong>{escape(story["cta"]["text"])}:</strong> <a href="{link}">{link}</a></p>')
+    if story["partner"]:
+        parts.append(f"<p><em>{escape(story['partner'])}</em></p>")
+    return "\n".join(parts)

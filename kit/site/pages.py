@@ -4,6 +4,7 @@ Plain links do all the filtering (language × municipality × message), so the p
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from kit.captions import alt_text
-from kit.i18n import NBSP, format_date, label
+from kit.i18n import NBSP, credit_line, format_date, format_event_when, label
+from kit.model import Brand, Message
+from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import RenderContext
-from kit.sanitize import markdown_html
+from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
 from kit.templating import kit_env
 
@@ -22,7 +25,8 @@ LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed
               "office_print", "print_shop", "nothing_yet", "programme_name", "kit_name", "municipalities", "subscribe",
               "feed_help", "feed_formats", "accessibility", "a11y_status_title", "a11y_known_title",
               "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
-              "a11y_enforcement_title", "a11y_enforcement", "a11y_date_title")
+              "a11y_enforcement_title", "a11y_enforcement", "a11y_date_title", "event_date", "published",
+              "photo", "newsletter_issue")
 DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
 FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
               ".json": "JSON", ".md": "Markdown"}
@@ -42,12 +46,18 @@ def describe(file: SiteFile, lang: str, day: str) -> str:
     parts = [FILE_TYPES.get(Path(file.path).suffix, Path(file.path).suffix.lstrip(".").upper()), filesize(file.size, lang)]
     if file.lang:
         parts.append(label(f"lang_{file.lang}", lang))
-    return ", ".join(parts + [day])
+    return ", ".join(parts + ([day] if day else []))
 
 
 def page_date(day: date, lang: str) -> str:
     """A date on a page never breaks between day and month („25. / november“)."""
     return format_date(day, lang).replace(" ", NBSP)
+
+
+def unbroken(text: str) -> str:
+    """A number on a page stays with its neighbours: never „6. / veebruar“, „veebruar / 2027“ or „kell / 12.00“;
+    a line may still break after a comma."""
+    return re.sub(r"(?<=\d\.) |(?<=\d) |(?<!,) (?=\d)", NBSP, text)
 
 
 def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles: dict[str, int]) -> dict[str, bytes]:
@@ -66,9 +76,16 @@ def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles:
             languages=_languages(ctx, "accessibility.html"))
         items = [_item(ctx, catalog, lang, mid) for (listed, mid) in catalog.listing if listed == lang]
         items.sort(key=lambda i: i["sort"], reverse=True)
+        issues = _issues(ctx, catalog, lang, {i["id"] for i in items})
         pages[f"{lang}/index.html"] = env.get_template("site/start.html").render(
             **common, root="../", title=label("kit_title", lang), messages=items, languages=_languages(ctx, "index.html"),
-            municipalities=[{"id": m.id, "name": m.name(lang)} for m in ctx.brand.municipalities.values()])
+            municipalities=[{"id": m.id, "name": m.name(lang)} for m in ctx.brand.municipalities.values()],
+            issues=issues)
+        for issue in issues:
+            members = [next(i for i in items if i["id"] == mid) for mid in issue["members"]]
+            pages[f"{lang}/{issue['page']}"] = env.get_template("site/newsletter.html").render(
+                **common, root="../../", title=issue["title"], issue=issue, items=members,
+                languages=_languages(ctx, issue["page"]))
         for mid, municipality in ctx.brand.municipalities.items():
             mine = [_item(ctx, catalog, lang, i["id"], mid) for i in items if mid in i["municipalities"]]
             pages[f"{lang}/{mid}/index.html"] = env.get_template("site/municipality.html").render(
@@ -80,6 +97,24 @@ def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles:
                 languages=_languages(ctx, f"messages/{item['id']}.html"),
                 bundle=_bundle(f"bundles/message-{item['id']}.zip", bundles))
     return {path: html.encode() for path, html in pages.items()}
+
+
+def _issues(ctx: RenderContext, catalog: Catalog, lang: str, listed: set[str]) -> list[dict]:
+    """Newsletter issues whose every message is public, newest first: each gets its own page (where the
+    e-mail's "View online" leads), linked from the start page."""
+    from kit.render.newsletter import issue_messages, issue_page, issue_title
+
+    issues = []
+    for (issue_lang, variant), files in catalog.issues.items():
+        issue = variant.removeprefix("newsletter-")
+        if issue_lang != lang:
+            continue
+        members = [m.id for m in issue_messages(ctx, issue) if m.id in listed]
+        issues.append({"id": issue, "title": issue_title(lang, issue), "page": issue_page(lang, issue).split("/", 1)[1],
+                       "intro": ctx.intros.get(issue, {}).get(lang, ""), "files": list(files), "members": members,
+                       "html": next((f for f in files if f.path.endswith(".html")), None),
+                       "date": page_date(max(ctx.messages[m].date for m in members), lang) if members else ""})
+    return sorted(issues, key=lambda i: i["id"], reverse=True)
 
 
 def _bundle(path: str, bundles: dict[str, int]) -> dict | None:
@@ -138,8 +173,43 @@ def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, muni
     return {"id": message_id, "title": text.title, "summary": text.summary, "body": markdown_html(text.body_md),
             "content_lang": text.lang, "date": page_date(message.date, lang), "iso_date": message.date.isoformat(),
             "sort": (message.date, message_id),
+            "event_date": unbroken(format_event_when(message.event.start, message.event.end, lang))
+                          if message.event else "",
             "municipalities": message.municipalities, "posters": _posters(ctx, files, lang),
-            "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang)}
+            "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang),
+            **_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang)}
+
+
+def _story(message: Message, lang: str, brand: Brand) -> dict:
+    """The message's story for a page: its event facts with dates and times that do not break."""
+    story = message_story(message, lang, brand)
+    return {**story, "facts": [(name, unbroken(value)) for name, value in story["facts"]]}
+
+
+def message_story(message: Message, lang: str, brand: Brand) -> dict:
+    """What a reader needs beyond the body, in the text's language (a Võro listing falling back to Estonian
+    reads Estonian throughout): points, quote, the event's facts, the call to action with its link and the
+    Tartu 2024 sentence. Shared by the message pages and the feeds."""
+    text = message.text(lang)
+    quote_open, quote_close = ("“", "”") if text.lang == "en" else ("„", "“")
+    cta_text, cta_url = call_to_action(message, text.lang)
+    return {"points": [inline_html(p) for p in text.points],
+            "quote": {"text": f"{quote_open}{text.quote.text}{quote_close}", "by": text.quote.by} if text.quote else None,
+            "facts": event_facts(message, text.lang, brand), "points_title": label("programme", text.lang),
+            "cta": {"text": cta_text, "url": cta_url} if cta_url else None,
+            "partner": partner_sentence(message, lang, brand)}
+
+
+def _photo(files: list[SiteFile], message: Message, content_lang: str) -> dict | None:
+    """The press photo (no text burned in) with its description and credit."""
+    web = next((f for f in files if f.kind == "press" and f.path.endswith("-web.jpg")), None)
+    full = next((f for f in files if f.kind == "press" and f.path.endswith(".jpg") and f is not web), None)
+    if web is None or message.image is None:
+        return None
+    width = min(message.image.width, 1200)
+    return {"file": web, "full": full, "alt": message.text(content_lang).image_alt, "width": width,
+            "height": round(message.image.height * width / message.image.width),
+            "credit": credit_line(message, content_lang)}
 
 
 def _slide_alts(message, lang: str) -> dict[str, str]:
@@ -148,7 +218,7 @@ def _slide_alts(message, lang: str) -> dict[str, str]:
     alts = {"carousel-01": cover}
     for number, point in enumerate(text.points, start=2):
         alts[f"carousel-{number:02d}"] = point
-    alts[f"carousel-{len(text.points) + 2:02d}"] = text.cta_text or label("read_more", lang)
+    alts[f"carousel-{len(text.points) + 2:02d}"] = text.cta_text or label("read_more", text.lang)
     return {"*": cover, **alts}
 
 

@@ -1,0 +1,38 @@
+"""Caches of what is read from a file (a decoded photo, a font, a layout), keyed by the file's version as well
+as its path. One process may build many times (a preview server, a watcher, tests): a photo replaced between
+two builds must be read again, never served from memory under its old name."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache, wraps
+from pathlib import Path
+
+
+def file_version(path: Path | str) -> tuple[int, int, int, int]:
+    """What changes whenever the file's bytes do: replaced (inode), rewritten (size, mtime), or copied in
+    with its old timestamps kept (ctime, which no user tool can set back)."""
+    stat = os.stat(path)
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def folder_version(folder: Path) -> tuple:
+    """The versions of every file under `folder` (a stylesheet may load any file of its brand folder)."""
+    return tuple(sorted((p.relative_to(folder).as_posix(), file_version(p)) for p in folder.rglob("*") if p.is_file()))
+
+
+def by_file_version(maxsize: int):
+    """lru_cache for a function whose first argument is a file path: the cache key adds the file's version,
+    so an edited or replaced file is read again (a stat per call: microseconds beside what is cached)."""
+    def decorate(function):
+        @lru_cache(maxsize=maxsize)
+        def cached(path, version, *args):
+            return function(path, *args)
+
+        @wraps(function)
+        def wrapper(path, *args):
+            return cached(path, file_version(path), *args)
+
+        wrapper.cache_clear = cached.cache_clear
+        wrapper.cache_info = cached.cache_info
+        return wrapper
+    return decorate
