@@ -25,11 +25,14 @@ LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed
               "office_print", "print_shop", "nothing_yet", "programme_name", "kit_name", "municipalities", "subscribe",
               "feed_help", "feed_formats", "accessibility", "a11y_status_title", "a11y_known_title",
               "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
-              "a11y_enforcement_title", "a11y_enforcement", "a11y_date_title", "event_date", "published",
+              "a11y_enforcement_title", "a11y_date_title", "event_date", "published",
               "photo", "newsletter_issue")
 DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
 FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
               ".json": "JSON", ".md": "Markdown"}
+# The Estonian supervisory authority for web accessibility, by its Estonian name (genitive, as the et and vro
+# sentences take it; English names it in the nominative).
+AUTHORITY = {"en": "Tarbijakaitse ja Tehnilise Järelevalve Amet", "*": "Tarbijakaitse ja Tehnilise Järelevalve Ameti"}
 # The date the kit's pages were last assessed, when brand/organisation.yaml gives no `accessibility_statement`.
 STATEMENT_DATE = date(2026, 11, 26)
 
@@ -156,6 +159,8 @@ def _statement(ctx: RenderContext, lang: str) -> dict:
     day = day if isinstance(day, date) else date.fromisoformat(str(day))
     return {"intro": label("a11y_intro", lang, organisation=org.get("name", ""), site=label("kit_title", lang),
                            url=ctx.settings.site_url),
+            "enforcement": label("a11y_enforcement", lang, authority="\0").split("\0"),
+            "authority": AUTHORITY.get(lang, AUTHORITY["*"]),
             "status": label("a11y_status", lang), "date_line": label("a11y_date", lang, date=page_date(day, lang)),
             "known": [label("a11y_known_images", lang)] + ([label("a11y_known_vro", lang)]
                                                          if "vro" in ctx.settings.languages else [])}
