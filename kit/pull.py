@@ -71,12 +71,12 @@ def _belongs_to(link: dict, municipalities: set[str]) -> bool:
     return any(name.startswith(f"{m}-") for m in municipalities)
 
 
-def _get(session: requests.Session, url: str, headers: dict, **kwargs) -> requests.Response:
+def _get(session: requests.Session, url: str, headers: dict, allowed: tuple[int, ...] = (), **kwargs) -> requests.Response:
     try:
         response = session.get(url, headers=headers, timeout=TIMEOUT, **kwargs)
     except requests.RequestException as exc:
         raise KitError(f"{url}: {type(exc).__name__}") from None
-    if response.status_code >= 400:
+    if response.status_code >= 400 and response.status_code not in allowed:
         raise KitError(f"{url}: HTTP {response.status_code}")
     return response
 
@@ -85,24 +85,23 @@ def _fetch(session: requests.Session, link: dict, dest: Path, state: dict) -> bo
     """Download one enclosure unless the same bytes are already here; False when nothing was needed."""
     url, fragment = urldefrag(link["href"])
     expected = dict(p.split("=", 1) for p in fragment.split("&") if "=" in p).get("sha256")
+    length = int(link["length"]) if str(link.get("length") or "").isdigit() else None
     target = dest / _local_name(url)
     known = state.setdefault("files", {}).get(url)
     if known and known == expected and target.is_file():
         return False
     partial = dest / ".partial" / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".part")
     partial.parent.mkdir(exist_ok=True)
-    have = partial.stat().st_size if partial.exists() else 0
-    response = _get(session, url, {"Range": f"bytes={have}-"} if have else {}, stream=True)
-    mode = "ab" if response.status_code == 206 else "wb"  # a server that ignores Range sends it all again
-    with open(partial, mode) as handle:
-        for chunk in response.iter_content(65536):
-            handle.write(chunk)
+    resumed = _download(session, url, partial)
     data = partial.read_bytes()
-    length = int(link.get("length") or len(data))
-    if len(data) != length or (expected and hashlib.sha256(data).hexdigest() != expected):
-        partial.unlink()
-        raise KitError(f"{url}: got {len(data)} bytes that do not match the feed's length {length} or checksum; "
-                       "run kit pull again")
+    if resumed and not _verified(data, length, expected):
+        partial.unlink()  # a stale part file (another version, or longer than the file): fetch it whole once
+        _download(session, url, partial)
+        data = partial.read_bytes()
+    if not _verified(data, length, expected):
+        partial.unlink()  # never kept, not even as a part file to resume from
+        raise KitError(f"{url}: got {len(data)} bytes that do not match the feed's length {length} or SHA-256 "
+                       f"{expected}; nothing was kept, run kit pull again")
     write_atomic(target, data)
     partial.unlink()
     state["files"][url] = expected or hashlib.sha256(data).hexdigest()
@@ -110,8 +109,28 @@ def _fetch(session: requests.Session, link: dict, dest: Path, state: dict) -> bo
     return True
 
 
+def _download(session: requests.Session, url: str, partial: Path) -> bool:
+    """Fill the part file, resuming with a Range request where an interrupted run stopped; True if resumed."""
+    have = partial.stat().st_size if partial.exists() else 0
+    response = _get(session, url, {"Range": f"bytes={have}-"} if have else {}, allowed=(416,), stream=True)
+    if response.status_code == 416:
+        # Nothing past the end: the part file already holds every byte (the caller checks it), or it is
+        # longer than the file now served (the caller discards it and fetches the file whole).
+        response.close()
+        return True
+    mode = "ab" if response.status_code == 206 else "wb"  # a server that ignores Range sends it all again
+    with open(partial, mode) as handle:
+        for chunk in response.iter_content(65536):
+            handle.write(chunk)
+    return mode == "ab"
+
+
+def _verified(data: bytes, length: int | None, expected: str | None) -> bool:
+    return (length is None or len(data) == length) and (not expected or hashlib.sha256(data).hexdigest() == expected)
+
+
 def _local_name(url: str) -> str:
-    """files/posters/<message>/<lang>/<name> keeps its shape under DEST."""
+    """v/<hash>/files/posters/<message>/<lang>/<name> keeps the shape after files/ under DEST."""
     path = urlparse(url).path
     return path.split("/files/", 1)[1] if "/files/" in path else os.path.basename(path)
 

@@ -50,12 +50,16 @@ def test_the_crawler_sees_a_broken_link_a_missing_enclosure_and_a_wrong_checksum
     """The crawl itself can fail: break a copy of the site three ways and each is named."""
     site = tmp_path / "site"
     shutil.copytree(small.root / "outputs/site", site)
-    poster = next(site.glob("files/posters/avalik/et/rouge-A4.pdf"))
-    poster.write_bytes(poster.read_bytes() + b"%")  # pages and feeds advertise the old SHA-256 and length
-    next(site.glob("files/social/avalik/et/x.jpg")).unlink()
+    # pages and feeds name the content-addressed copy (v/<hash>/files/...); files/<path> is the latest copy
+    poster = next(site.glob("v/*/files/posters/avalik/et/rouge-A4.pdf"))
+    for copy in (poster, site / "files/posters/avalik/et/rouge-A4.pdf"):
+        copy.write_bytes(copy.read_bytes() + b"%")  # pages and feeds advertise the old SHA-256 and length
+    image = next(site.glob("v/*/files/social/avalik/et/x.jpg"))
+    image.unlink()
+    poster, image = poster.relative_to(site).as_posix(), image.relative_to(site).as_posix()
     problems = "\n".join(crawl(site, small.settings.site_url))
-    assert "et/rouge/index.html: SHA-256 shown for ../../files/posters/avalik/et/rouge-A4.pdf does not match" in problems
-    assert "#sha256 of https://loov.vorumaa.ee/kit/files/posters/avalik/et/rouge-A4.pdf" in problems
-    assert "feeds/all.atom: names a missing file https://loov.vorumaa.ee/kit/files/social/avalik/et/x.jpg" in problems
-    assert "et/messages/avalik.html: broken link ../../files/social/avalik/et/x.jpg" in problems
+    assert f"et/rouge/index.html: SHA-256 shown for ../../{poster} does not match" in problems
+    assert f"#sha256 of https://loov.vorumaa.ee/kit/{poster}" in problems
+    assert f"feeds/all.atom: names a missing file https://loov.vorumaa.ee/kit/{image}" in problems
+    assert f"et/messages/avalik.html: broken link ../../{image}" in problems
     assert "bundles/rouge.zip: posters/avalik/et/rouge-A4.pdf is not the file the site serves" in problems

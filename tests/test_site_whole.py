@@ -8,6 +8,7 @@ import sys
 from kit.build import build
 from kit.render import Registry
 from kit.render.newsletter import RENDERER as NEWSLETTER
+from kit.render.press import RENDERER as PRESS
 from kit.render.social import RENDERER as SOCIAL
 from tests.conftest import NOW, TEXT_MD
 from tests.crawl import crawl
@@ -75,9 +76,11 @@ def test_a_failed_job_keeps_the_previous_version_of_the_whole_message(tmp_path):
 
 
 def social_and_newsletter() -> Registry:
+    """Social and newsletter, plus press: a newsletter item shows the press photo the press renderer publishes."""
     registry = Registry()
     registry.register(SOCIAL)
     registry.register(NEWSLETTER)
+    registry.register(PRESS)
     return registry
 
 

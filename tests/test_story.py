@@ -415,13 +415,13 @@ def test_event_times_reach_posters_cards_and_captions_over_midnight(tmp_path):
     expected = {"et": "12. märts, kell 22.00 – 13. märts 2027, kell 01.30",
                 "en": "12 March, 22:00 – 13 March 2027, 01:30"}
     for lang, when in expected.items():
-        html = one_line(poster_html(message, lang, "rouge", _paper(), ctx, "40pt"))
+        html = one_line(poster_html(message, lang, "rouge", _paper(), ctx, "l"))
         assert when in html, lang
         assert when in one_line(_meta_text(message, lang, "event_or_summary"))
         made, _ = captions(message, lang, ctx.brand)
         assert all(when in one_line(c.text) for c in made if c.platform != "x") and made
     assert "urbõkuu 12. päiv, kell 22.00 – urbõkuu 13. päiv 2027, kell 01.30" in one_line(
-        poster_html(replace_text(message, "vro"), "vro", "rouge", _paper(), ctx, "40pt"))
+        poster_html(replace_text(message, "vro"), "vro", "rouge", _paper(), ctx, "l"))
     assert load_brand and load_content and TALLINN  # the context above loads them
 
 
@@ -447,7 +447,7 @@ def test_photo_credit_goes_with_the_photo_on_posters_and_in_captions(tmp_path):
     ctx = context(project)
     message = ctx.messages["avalik"]
     for lang, credit in (("et", "Foto: Test Pilt"), ("en", "Photo: Test Pilt")):
-        assert f'<p class="credit">{credit}</p>' in poster_html(message, lang, "rouge", _paper(), ctx, "40pt")
+        assert f'<p class="credit">{credit}</p>' in poster_html(message, lang, "rouge", _paper(), ctx, "l")
         made, _ = captions(message, lang, ctx.brand)
         assert any(credit in c.text for c in made if c.platform in ("instagram", "facebook"))
 

@@ -1,8 +1,10 @@
 """Publishing over WebDAV (PUT, MKCOL, MOVE, DELETE) with requests: timeouts on every request, retries
-with backoff on 5xx, 429 (honouring Retry-After), timeouts and dropped connections, none on 401/403.
-Credentials come from KIT_PUBLISH_USER / KIT_PUBLISH_PASSWORD or ~/.netrc and never appear in messages."""
+with backoff on 5xx, 429 (honouring Retry-After, at most RETRY_AFTER_CAP seconds), timeouts and dropped
+connections, none on 401/403. Every step is safe to repeat, also when the server acted but its answer was
+lost. Credentials come from KIT_PUBLISH_USER / KIT_PUBLISH_PASSWORD or ~/.netrc and never appear in messages."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -16,6 +18,7 @@ from kit.publish import MANIFEST
 TIMEOUT = (5, 60)  # connect, read
 ATTEMPTS = 5
 RETRY_STATUS = {429, 500, 502, 503, 504}
+RETRY_AFTER_CAP = 30.0  # seconds: a server asking for longer gets this, then the next attempt
 
 
 def redact(url: str) -> str:
@@ -31,9 +34,11 @@ class WebDavTarget:
         self.session = requests.Session()
         user = os.environ.get("KIT_PUBLISH_USER") or parts.username
         password = os.environ.get("KIT_PUBLISH_PASSWORD") or parts.password
+        if not (user and password):
+            user, password = requests.utils.get_netrc_auth(self.base) or (None, None)  # ~/.netrc (or $NETRC)
         if user and password:
             # UTF-8, as RFC 7617 asks (requests would send Latin-1 and break passwords with õ, ä, ö, ü)
-            self.session.auth = (user.encode(), password.encode())  # otherwise requests reads ~/.netrc
+            self.session.auth = (user.encode(), password.encode())
         self.backoff = backoff
         self._folders: set[str] = set()
 
@@ -47,13 +52,17 @@ class WebDavTarget:
                 response = self.session.request(method, self._url(rel), timeout=TIMEOUT, allow_redirects=False, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == ATTEMPTS:
-                    raise PublishError(f"{method} {self.base}{rel}: {type(exc).__name__} after {ATTEMPTS} attempts") from None
+                    raise PublishError(f"{method} {self.base}{rel}: no answer ({type(exc).__name__}) after {ATTEMPTS} "
+                                       "attempts; is the server up? Run kit publish again later") from None
                 time.sleep(delay)
                 delay *= 2
                 continue
-            if response.status_code in (401, 403):
-                raise PublishError(f"{method} {self.base}{rel}: {response.status_code}: check KIT_PUBLISH_USER / "
+            if response.status_code == 401:
+                raise PublishError(f"{method} {self.base}{rel}: 401: check KIT_PUBLISH_USER / "
                                    "KIT_PUBLISH_PASSWORD or ~/.netrc")
+            if response.status_code == 403:
+                raise PublishError(f"{method} {self.base}{rel}: 403: the server refuses this account writing "
+                                   "there; check the target address and the account's rights on the server")
             if response.status_code in RETRY_STATUS and attempt < ATTEMPTS:
                 time.sleep(_retry_after(response) or delay)
                 delay *= 2
@@ -66,13 +75,20 @@ class WebDavTarget:
             raise PublishError(f"{method} {self.base}{rel}: HTTP {response.status_code}")
 
     def _folder(self, rel: str) -> None:
-        """MKCOL every parent folder once per run (WebDAV does not create them on PUT)."""
-        parts = rel.split("/")[:-1]
+        """MKCOL every parent folder once per run, for servers that do not create them on PUT or MOVE."""
+        parts = rel.rstrip("/").split("/")[:-1]
         for depth in range(1, len(parts) + 1):
             folder = "/".join(parts[:depth]) + "/"
             if folder not in self._folders:
                 self._ok(self.request("MKCOL", folder), "MKCOL", folder, allowed=(405,))  # 405: exists
                 self._folders.add(folder)
+
+    def _with_folders(self, method: str, rel: str, folder_for: str, **kwargs) -> requests.Response:
+        response = self.request(method, rel, **kwargs)
+        if response.status_code == 409:  # RFC 4918: a parent folder is missing
+            self._folder(folder_for)
+            response = self.request(method, rel, **kwargs)
+        return response
 
     def read_manifest(self) -> dict[str, str]:
         response = self.request("GET", MANIFEST)
@@ -85,12 +101,17 @@ class WebDavTarget:
             return {}
 
     def put(self, rel: str, data: bytes) -> None:
-        self._folder(rel)
-        self._ok(self.request("PUT", rel, data=data), "PUT", rel)
+        self._ok(self._with_folders("PUT", rel, rel, data=data), "PUT", rel)
 
-    def move(self, source: str, rel: str) -> None:
-        response = self.request("MOVE", source, headers={"Destination": self._url(rel), "Overwrite": "T"})
+    def move(self, source: str, rel: str, sha256: str) -> None:
+        response = self._with_folders("MOVE", source, rel, headers={"Destination": self._url(rel), "Overwrite": "T"})
+        if response.status_code == 404 and self._holds(rel, sha256):
+            return  # an earlier attempt moved it and its answer was lost on the way back
         self._ok(response, "MOVE", source)
+
+    def _holds(self, rel: str, sha256: str) -> bool:
+        response = self.request("GET", rel)
+        return response.status_code == 200 and hashlib.sha256(response.content).hexdigest() == sha256
 
     def delete(self, rel: str) -> None:
         self._ok(self.request("DELETE", rel), "DELETE", rel, allowed=(404,))
@@ -98,4 +119,4 @@ class WebDavTarget:
 
 def _retry_after(response: requests.Response) -> float:
     value = response.headers.get("Retry-After", "")
-    return min(float(value), 30.0) if value.isdigit() else 0.0
+    return min(float(value), RETRY_AFTER_CAP) if value.isdigit() else 0.0

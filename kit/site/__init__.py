@@ -38,7 +38,8 @@ def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list
     feeds, feed_list = _feeds(ctx, catalog, store)
     bundles = _bundles(ctx, catalog, store)
     pages = site_pages(ctx, catalog, feed_list, {path: size for path, size in bundles.items()})
-    links = {f"files/{file.path}": file.source for file in catalog.files}
+    links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
+             **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
     fonts = _web_fonts(ctx, store)
     store.sync_site(generated={**pages, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles) | fonts)

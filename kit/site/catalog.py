@@ -40,6 +40,12 @@ class SiteFile:
         return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(self.path)[0] or "application/octet-stream"
 
     @property
+    def href(self) -> str:
+        """The address pages and feeds give, relative to the site: named by content, so a published copy never
+        changes and a page's SHA-256 always matches what is served (files/<path> holds the latest copy)."""
+        return f"v/{self.sha256[:16]}/files/{self.path}"
+
+    @property
     def name(self) -> str:
         return Path(self.path).name
 

@@ -89,7 +89,7 @@ def url(ctx: RenderContext, path: str) -> str:
 
 def file_url(ctx: RenderContext, file, with_hash: bool = True) -> str:
     """Files are named by URL; `#sha256=` (as pip's index does) lets a puller verify what it fetched."""
-    base = url(ctx, f"files/{file.path}")
+    base = url(ctx, file.href)
     return f"{base}#sha256={file.sha256}" if with_hash else base
 
 

@@ -97,8 +97,22 @@ class OutputSet:
     documents: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # (what, ((type, href), ...))
 
 
+class NoticeCounts:
+    """Errors and warnings counted from `notices`, for a message and for a newsletter issue alike."""
+
+    notices: tuple[Notice, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(n.severity == "error" for n in self.notices)
+
+    @property
+    def warnings(self) -> int:
+        return sum(n.severity == "warning" for n in self.notices)
+
+
 @dataclass(frozen=True)
-class MessageView:
+class MessageView(NoticeCounts):
     message: Message
     group: str
     title: str
@@ -117,17 +131,9 @@ class MessageView:
     def anchor(self) -> str:
         return f"m-{self.message.id}"
 
-    @property
-    def errors(self) -> int:
-        return sum(n.severity == "error" for n in self.notices)
-
-    @property
-    def warnings(self) -> int:
-        return sum(n.severity == "warning" for n in self.notices)
-
 
 @dataclass(frozen=True)
-class Issue:
+class Issue(NoticeCounts):
     """A newsletter issue: made of several messages, sent only when all of them are public."""
 
     name: str  # the period, e.g. 2026-11
@@ -139,14 +145,6 @@ class Issue:
     @property
     def anchor(self) -> str:
         return f"uudiskiri-{self.name}"
-
-    @property
-    def errors(self) -> int:
-        return sum(n.severity == "error" for n in self.notices)
-
-    @property
-    def warnings(self) -> int:
-        return sum(n.severity == "warning" for n in self.notices)
 
 
 @dataclass
