@@ -17,10 +17,11 @@ ASSETS = ("mark.svg", "mark.png", "pattern.svg", "pattern.png")
 
 def load_brand(root: Path, project_root: Path) -> tuple[Brand | None, list[Problem]]:
     problems: list[Problem] = []
-    checkers = {name: _open(root / f"{name}.yaml", project_root, problems)
-                for name in ("tokens", "municipalities", "cobrands", "channels", "themes", "organisation",
-                             "hyphenation")}
-    if any(c is None for c in checkers.values()):
+    opened = {name: _open(root / f"{name}.yaml", project_root, problems)
+              for name in ("tokens", "municipalities", "cobrands", "channels", "themes", "organisation",
+                           "hyphenation")}
+    checkers = {name: checker for name, checker in opened.items() if checker is not None}
+    if len(checkers) < len(opened):
         return None, problems
     tokens = checkers["tokens"]
     colors = _colors(tokens)

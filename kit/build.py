@@ -9,7 +9,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterator
+from typing import Callable, Collection, Iterator
 
 from kit.brand import load_brand
 from kit.config import Settings
@@ -17,7 +17,7 @@ from kit.content import Content, load_content
 from kit.errors import ContentError, KitError, Problem
 from kit.i18n import reset_fallback_warnings
 from kit.model import Brand, Job, JobResult
-from kit.plan import plan
+from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.render.pdf import environment_notices
 from kit.site import build_site
@@ -37,6 +37,10 @@ class BuildReport:
     render_warnings: tuple[str, ...] = field(default_factory=tuple)
     environment_notices: tuple[str, ...] = field(default_factory=tuple)  # said once, not per job
     held_back: tuple[str, ...] = field(default_factory=tuple)  # messages not published whole, and what the site keeps
+    # Messages (and newsletter issues) with jobs out of date that this build was told not to render (--message, --kind,
+    # --site-only): the site keeps their previous version until they are built.
+    not_rebuilt: tuple[str, ...] = field(default_factory=tuple)
+    site_jobs: int = 0  # the jobs the site was made from: rendered now or before
 
     @property
     def skipped(self) -> int:
@@ -55,16 +59,28 @@ def load_project(settings: Settings) -> tuple[Brand, Content]:
 
 
 def build(settings: Settings, now: datetime | None = None, progress: Progress | None = None,
-          registry: Registry | None = None, workers: int | None = None) -> BuildReport:
+          registry: Registry | None = None, workers: int | None = None, messages: Collection[str] = (),
+          kinds: Collection[str] = (), site_only: bool = False) -> BuildReport:
+    """Plan every job, render the selected ones that are not current, then make the site from all that is built.
+
+    `messages` and `kinds` narrow what is rendered (a newsletter issue belongs to each message in it);
+    `site_only` renders nothing. Whatever is selected, every output of what still exists is left as it is:
+    only the files of deleted or withdrawn messages, dropped languages and vanished variants are removed.
+    """
     started = time.perf_counter()
     brand, content = load_project(settings)
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
     jobs = plan(ctx, registry)
+    selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
+    selected = [] if site_only else selected
     store = Store.open(settings.out)
-    todo = [job for job in jobs if not store.is_current(job)]
-    rendered, failed, render_warnings, notices = 0, [], [], set()
+    todo = [job for job in selected if not store.is_current(job)]
+    rendered = 0
+    failed: list[JobResult] = []
+    render_warnings: list[str] = []
+    notices: set[str] = set()
     for done, result in enumerate(render_all(todo, ctx, registry, workers), start=1):
         store.save(result)
         if result.error:
@@ -75,12 +91,31 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
         notices.update(result.notices)
         if progress:
             progress(done, len(todo), result)
-    removed = store.forget_unplanned(jobs)
+    alive = {m.id for m in ctx.messages.values() if buildable(m)}
+    removed = store.forget_gone(jobs, registry.names(), settings.languages, alive)
     store.commit()
-    held_back = build_site(ctx, jobs, store, content.warnings)
-    return BuildReport(planned=len(jobs), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings), removed=len(removed),
-                       seconds=time.perf_counter() - started, render_warnings=tuple(render_warnings),
-                       environment_notices=tuple(sorted(notices)), held_back=held_back)
+    # The site sees every built job, rendered now or before, so it stays whole whatever was selected.
+    others = [job for job in store.built_jobs(skip_kinds=registry.names())
+              if job.lang in settings.languages and all(m in alive for m in job.sources)]
+    held_back = build_site(ctx, jobs + others, store, content.warnings)
+    chosen = {job.key for job in selected}
+    stale = sorted({job.message_id for job in jobs if job.key not in chosen and not store.is_current(job)})
+    return BuildReport(planned=len(selected), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings),
+                       removed=len(removed), seconds=time.perf_counter() - started,
+                       render_warnings=tuple(render_warnings), environment_notices=tuple(sorted(notices)),
+                       held_back=held_back, not_rebuilt=tuple(stale), site_jobs=len(jobs) + len(others))
+
+
+def select(jobs: list[Job], ctx: RenderContext, registry: Registry, messages: Collection[str] = (),
+           kinds: Collection[str] = ()) -> list[Job]:
+    """The jobs of these messages (and the newsletter issues containing them) and of these kinds; all by default."""
+    unknown = [f"--message: no message '{m}' (no messages/{m}/message.yaml)" for m in messages if m not in ctx.messages]
+    unknown += [f"--kind: no output kind '{k}' (there are: {', '.join(registry.names())})"
+                for k in kinds if k not in registry.names()]
+    if unknown:
+        raise KitError("; ".join(unknown))
+    return [job for job in jobs if (not kinds or job.kind in kinds)
+            and (not messages or any(m in messages for m in job.sources))]
 
 
 # ---- rendering in worker processes -------------------------------------------------------------

@@ -68,7 +68,7 @@ def caption(message: Message, listing_lang: str, platform: Platform, channel: Ch
     """A caption within the platform's limits, wholly in its text's language; returns it with warnings."""
     text = message.text(listing_lang)
     lang = text.lang
-    link = message.event.url if message.event and message.event.url else message.cta_url
+    link = message.link
     tags = hashtags_for(message, lang, channel, brand)
     warnings = []
     if platform.hashtag_limit is not None and len(tags) > platform.hashtag_limit:

@@ -7,24 +7,29 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Collection
 from datetime import datetime
 
 from kit.brand import load_brand
 from kit.config import Settings
 from kit.content import load_content
-from kit.errors import Problem
+from kit.errors import KitError, Problem
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.store import Store
 
 
-def check_project(settings: Settings, registry: Registry | None = None) -> list[Problem]:
+def check_project(settings: Settings, registry: Registry | None = None, messages: Collection[str] = ()) -> list[Problem]:
+    """Every problem at once; with `messages`, only theirs (and those of the brand and settings)."""
+    unknown = [m for m in messages if not (settings.messages_dir / m / "message.yaml").is_file()]
+    if unknown:
+        raise KitError("; ".join(f"--message: no message '{m}' (no messages/{m}/message.yaml)" for m in unknown))
     brand, problems = load_brand(settings.brand_dir, settings.root)
     if brand is None or any(p.severity == "error" for p in problems):
         return sorted(problems)
     content = load_content(settings, brand)
-    problems.extend(content.problems)
-    if content.errors:
+    problems.extend(p for p in content.problems if _concerns(p, settings, messages))
+    if any(p.severity == "error" for p in problems):
         return sorted(set(problems))
     registry = registry or builtin_registry()
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
@@ -35,11 +40,19 @@ def check_project(settings: Settings, registry: Registry | None = None) -> list[
         key = (job.kind, job.message_id, job.lang)
         current[key] = current.get(key, True) and store.is_current(job)
     tasks = [(renderer.name, message.id, lang) for renderer in registry if renderer.check
-             for message in ctx.messages.values() if buildable(message)
+             for message in ctx.messages.values() if buildable(message) and (not messages or message.id in messages)
              for lang in settings.languages if not current.get((renderer.name, message.id, lang), False)]
     for found in _run_checks(tasks, ctx, registry):
         problems.extend(found)
     return sorted(set(problems))
+
+
+def _concerns(problem: Problem, settings: Settings, messages: Collection[str]) -> bool:
+    """Whether a problem is about the chosen messages: one in another message's folder is not."""
+    folder = settings.messages_dir.relative_to(settings.root).as_posix() + "/"
+    if not messages or not problem.path.startswith(folder):
+        return True
+    return problem.path[len(folder):].split("/", 1)[0] in messages
 
 
 _worker: dict = {}

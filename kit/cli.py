@@ -54,14 +54,21 @@ def main(ctx: click.Context, root: str, debug: bool) -> None:
 @main.command()
 @click.option("--now", type=click.DateTime(formats=["%Y-%m-%dT%H:%M"]), help="Pretend it is this moment (embargoes).")
 @click.option("--workers", type=int, help="Worker processes (default: one per CPU).")
+@click.option("--message", "messages", multiple=True, metavar="ID",
+              help="Render only this message's outputs and the newsletter issues it is in (repeatable).")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Render only this output kind: social, poster, newsletter, press (repeatable).")
+@click.option("--site-only", is_flag=True, help="Render nothing; remake the site from what is built.")
 @click.pass_context
-def build(ctx: click.Context, now: datetime | None, workers: int | None) -> None:
-    """Render every message into outputs/."""
+def build(ctx: click.Context, now: datetime | None, workers: int | None, messages: tuple[str, ...],
+          kinds: tuple[str, ...], site_only: bool) -> None:
+    """Render the messages into outputs/ (every one, or those chosen), then make the site."""
     from kit.build import build as run_build
 
     settings = _settings(ctx)
     moment = now.replace(tzinfo=settings.tz) if now else None
-    report = run_build(settings, now=moment, progress=_progress(), workers=workers)
+    report = run_build(settings, now=moment, progress=_progress(), workers=workers, messages=messages, kinds=kinds,
+                       site_only=site_only)
     for problem in report.warnings:
         click.echo(f"warning: {problem}", err=True)
     for line in report.render_warnings:
@@ -69,11 +76,17 @@ def build(ctx: click.Context, now: datetime | None, workers: int | None) -> None
     for notice in report.environment_notices:
         click.echo(f"notice about this machine (not your messages): {notice} "
                    "Run scripts/bootstrap.sh again to install the missing system library.", err=True)
-    if report.rendered == 0 and not report.failed:
+    if site_only:
+        click.echo(f"Site made from {report.site_jobs} built jobs, nothing rendered, "
+                   f"{report.removed} old files removed ({report.seconds:.1f} s).")
+    elif report.rendered == 0 and not report.failed:
         click.echo(f"Nothing changed: {report.planned} jobs up to date, none rendered ({report.seconds:.1f} s).")
     else:
         click.echo(f"Rendered {report.rendered} of {report.planned} jobs, {report.skipped} up to date, "
                    f"{len(report.failed)} failed, {report.removed} old files removed ({report.seconds:.1f} s).")
+    if report.not_rebuilt:
+        click.echo(f"Out of date, not rendered by this build: {', '.join(report.not_rebuilt)} "
+                   "(a plain kit build renders them).", err=True)
     click.echo(f"Review sheet: {settings.out / 'review' / 'index.html'}")
     for result in report.failed:
         click.echo(f"failed: {result.job.key}: {result.error}", err=True)
@@ -94,12 +107,14 @@ def _progress():
 
 
 @main.command()
+@click.option("--message", "messages", multiple=True, metavar="ID",
+              help="Check only this message (repeatable); the brand and settings are always checked.")
 @click.pass_context
-def check(ctx: click.Context) -> None:
+def check(ctx: click.Context, messages: tuple[str, ...]) -> None:
     """Report every problem in the messages and the brand at once."""
     from kit.check import check_project
 
-    problems = check_project(_settings(ctx))
+    problems = check_project(_settings(ctx), messages=messages)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for problem in errors:

@@ -5,6 +5,7 @@ import difflib
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,7 +68,7 @@ def load_settings(root: Path, overrides: dict | None = None) -> Settings:
     raw = {**raw, **(overrides or {})}
     problems = [Problem("pyproject.toml", 0, f"tool.kit.{key}", f"unknown setting{did_you_mean(key, _KEYS)}")
                 for key in raw if key not in _KEYS]
-    values = {}
+    values: dict[str, Any] = {}
     for key in _KEYS:
         if key in raw:
             value, problem = _check(key, raw[key])
@@ -85,7 +86,7 @@ def _check(key: str, value: object) -> tuple[object, str]:
     if key in ("languages", "poster_sizes", "websub_hubs"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return None, "must be a list of strings"
-        allowed = {"languages": LANGUAGES, "poster_sizes": POSTER_SIZES}.get(key)
+        allowed: tuple[str, ...] = {"languages": LANGUAGES, "poster_sizes": POSTER_SIZES}.get(key, ())
         bad = [v for v in value if allowed and v not in allowed]
         if bad:
             return None, f"unknown value '{bad[0]}'; expected any of {', '.join(allowed)}"

@@ -40,7 +40,7 @@ IMAGE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK")
 class Content:
     messages: tuple[Message, ...]
     problems: tuple[Problem, ...]  # errors and warnings
-    intros: dict = None  # newsletter issue ("2026-11") -> lang -> intro text, from messages/_newsletter/
+    intros: dict | None = None  # newsletter issue ("2026-11") -> lang -> intro text, from messages/_newsletter/
 
     @property
     def errors(self) -> list[Problem]:
@@ -122,22 +122,23 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
     if message_id and not ID_PATTERN.match(message_id):
         c.problem(("id",), f"'{message_id}' is not a valid id; use lowercase letters, digits and hyphens, "
                            "e.g. loov-voru-maakond")
-    day = c.date("date", required=True)
+    day = c.day("date", required=True)
     status = c.string("status") or "draft"
     c.choice(("status",), status, STATUSES, "status")
-    values = dict(id=message_id, folder=folder, date=day, status=status,
-                  embargo=c.datetime("embargo", default_tz=tz), expires=c.datetime("expires", default_tz=tz),
-                  updated=c.datetime("updated", default_tz=tz),
-                  themes=_ids(c, "themes", brand.themes, "theme", required=True),
-                  municipalities=_municipalities(c, brand), channels=_channels(c, brand),
-                  tartu2024=c.boolean("tartu2024"), cta_url=c.url("cta_url"),
-                  event=_event(c, settings, brand), image=_image(c, folder, settings))
-    event = values["event"]
+    embargo, expires = c.moment("embargo", default_tz=tz), c.moment("expires", default_tz=tz)
+    updated = c.moment("updated", default_tz=tz)
+    themes = _ids(c, "themes", brand.themes, "theme", required=True)
+    municipalities, channels = _municipalities(c, brand), _channels(c, brand)
+    tartu2024, cta_url = c.boolean("tartu2024"), c.url("cta_url")
+    event, image = _event(c, settings, brand), _image(c, folder, settings)
+    values = dict(id=message_id, folder=folder, date=day, status=status, embargo=embargo, expires=expires,
+                  updated=updated, themes=themes, municipalities=municipalities, channels=channels,
+                  tartu2024=tartu2024, cta_url=cta_url, event=event, image=image)
     for municipality in (event.venues if event else ()):
-        if municipality != "all" and municipality not in values["municipalities"]:
+        if municipality != "all" and municipality not in municipalities:
             c.problem(("event", "venues", municipality), f"'{municipality}' is not one of the message's "
-                      f"municipalities ({', '.join(values['municipalities'])}); add it there or remove the venue")
-    if values["embargo"] and values["expires"] and values["expires"] <= values["embargo"]:
+                      f"municipalities ({', '.join(municipalities)}); add it there or remove the venue")
+    if embargo and expires and expires <= embargo:
         c.problem(("expires",), "must be after the embargo")
     return values
 
@@ -167,8 +168,8 @@ def _event(c: Checker, settings: Settings, brand: Brand) -> Event | None:
     if not c.mapping(("event",), EVENT_FIELDS):
         return None
     tz = settings.default_timezone
-    start = c.datetime("event", "start", default_tz=tz, required=True)
-    end = c.datetime("event", "end", default_tz=tz)
+    start = c.moment("event", "start", default_tz=tz, required=True)
+    end = c.moment("event", "end", default_tz=tz)
     if start and end and end < start:
         c.problem(("event", "end"), "is before the start")
     venues = {}

@@ -130,7 +130,7 @@ def event_details(message, lang: str, municipality: str, zone: bool = False) -> 
 def join_sentences(*parts: str) -> str:
     """Sentences joined with one space, a full stop added only where a part has no closing mark of its own:
     „Tule koosloome töötuppa! Joonistatud …“, never „töötuppa!. Joonistatud“."""
-    sentences = []
+    sentences: list[str] = []
     for part in (p.strip() for p in parts):
         if not part:
             continue

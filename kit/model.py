@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 LANGUAGES = ("et", "en", "vro")
 # A missing translation falls back along this chain (with a warning): Võro readers read Estonian,
@@ -91,6 +91,11 @@ class Message:
         return max(start, self.embargo) if self.embargo else start
 
     @property
+    def link(self) -> str:
+        """Where a reader goes next: the event's own page, else the call-to-action address ("" if neither)."""
+        return self.event.url if self.event and self.event.url else self.cta_url
+
+    @property
     def is_draft(self) -> bool:
         return self.status == "draft"
 
@@ -123,6 +128,9 @@ class CoBrand:
     hashtags: tuple[str, ...]
     mark: Path | None  # empty slot until the foundation supplies an official mark
     sentence: Mapping[str, str]  # lang -> partner sentence with {project}
+
+    def line(self, lang: str) -> str:
+        return self.lines.get(lang) or self.lines["et"]
 
 
 @dataclass(frozen=True)
@@ -162,8 +170,12 @@ class Brand:
     cobrands: Mapping[str, CoBrand]
     channels: Mapping[str, Channel]
     themes: Mapping[str, Theme]
-    organisation: Mapping[str, str]
+    organisation: Mapping[str, Any]  # brand/organisation.yaml: names, addresses, contact, boilerplate per language
     hyphenation: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lang -> word -> "ar-ea"
+
+    def cobrand_of(self, message: Message) -> CoBrand | None:
+        """The co-brand a message carries: the first one (Tartu 2024) for a message in its programme, else none."""
+        return next(iter(self.cobrands.values()), None) if message.tartu2024 else None
 
 
 @dataclass(frozen=True)

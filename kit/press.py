@@ -1,7 +1,9 @@
 """A press release as a typed document (SPECS.md §7), built once and written out as HTML, PDF, text and docx."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kit.i18n import (format_date, format_date_genitive, format_event_when, format_time, join_sentences, label,
                       zone_name)
@@ -135,9 +137,9 @@ def _release_line(message: Message, lang: str) -> str:
 
 def partner_sentence(message: Message, lang: str, brand: Brand) -> str:
     """The exact sentence of the Tartu 2024 partner rules, in the language (Võro has none: Estonian)."""
-    if not message.tartu2024:
+    cobrand = brand.cobrand_of(message)
+    if cobrand is None:
         return ""
-    cobrand = next(iter(brand.cobrands.values()))
     text = message.text(lang)
     sentence_lang = text.lang if text.lang in cobrand.sentence else "et"
     return cobrand.sentence[sentence_lang].format(project=as_name(text.project, sentence_lang))
@@ -152,11 +154,11 @@ def as_name(name: str, lang: str) -> str:
     return f"“{name}”" if lang == "en" else f"„{name}“"
 
 
-def _boilerplate(org: dict, lang: str) -> str:
+def _boilerplate(org: Mapping[str, Any], lang: str) -> str:
     return org["boilerplate"].get(lang) or org["boilerplate"]["et"]
 
 
-def _role(org: dict, lang: str) -> str:
+def _role(org: Mapping[str, Any], lang: str) -> str:
     role = org["contact"]["role"]
     return role.get(lang) or role["et"]
 

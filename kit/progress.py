@@ -1,10 +1,12 @@
 """A progress bar for people at a terminal (CI gets plain lines from build.plain_progress)."""
 from __future__ import annotations
 
+from typing import Callable
+
 from kit.model import JobResult
 
 
-def bar_progress():
+def bar_progress() -> Callable[[int, int, JobResult], None]:
     from rich.progress import Progress
 
     state: dict = {}

@@ -153,7 +153,8 @@ class Checker:
             return default
         return TRUE_FALSE[value]
 
-    def date(self, *keys: str, required: bool = False) -> date | None:
+    # Named day and moment, not date and datetime: a method named like a class hides the class in annotations.
+    def day(self, *keys: str, required: bool = False) -> date | None:
         value = self.string(*keys, required=required)
         if not value:
             return None
@@ -165,7 +166,7 @@ class Checker:
             self.problem(keys, f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-03-12")
             return None
 
-    def datetime(self, *keys: str, default_tz: str, required: bool = False) -> datetime | None:
+    def moment(self, *keys: str, default_tz: str, required: bool = False) -> datetime | None:
         value = self.string(*keys, required=required)
         if not value:
             return None

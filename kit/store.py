@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +92,10 @@ class Store:
         return bool(entry and entry.get("hash") == job.input_hash and not entry.get("error")
                     and all((self.kit_dir / p).is_file() for p in job.outputs))
 
+    def failed(self, job: Job) -> bool:
+        """Whether the job's last render failed (not merely out of date: a build may leave jobs unrendered)."""
+        return bool(self.manifest.get(job.key, {}).get("error"))
+
     def save(self, result: JobResult) -> None:
         """Write a job's artifacts; a failed job keeps its previous files and is retried next build."""
         job = result.job
@@ -101,6 +106,7 @@ class Store:
         for artifact in result.artifacts:
             write_atomic(self._inside(artifact), artifact.data)
         self._record(job.key, {"hash": job.input_hash, "outputs": list(job.outputs),
+                               "params": dict(job.params), "members": list(job.members),
                                "warnings": list(result.warnings),
                                "sha256": {a.path: hashlib.sha256(a.data).hexdigest() for a in result.artifacts}})
 
@@ -118,15 +124,40 @@ class Store:
             raise ValueError(f"artifact path escapes outputs/kit: {artifact.path}")
         return path
 
-    def forget_unplanned(self, jobs: list[Job]) -> list[str]:
-        """Remove the files of jobs no longer planned (a deleted or withdrawn message)."""
+    def forget_gone(self, jobs: list[Job], planned_kinds: Collection[str], languages: Collection[str],
+                    messages: Collection[str]) -> list[str]:
+        """Remove the files of what no longer exists, and nothing else. A kind planned this build was planned in
+        full (every message, language and variant, whatever subset was rendered): a job of its not planned is
+        gone (a deleted or withdrawn message, a dropped language, variant or issue). Of a kind this build's
+        registry does not know (a smaller registry through the API), a job goes only with its language or with
+        every one of its messages; `messages` are the ids that still build."""
         planned = {job.key for job in jobs}
+
+        def gone(key: str, entry: dict) -> bool:
+            kind, message_id, lang, _variant = key.split("/", 3)
+            if kind in planned_kinds:
+                return key not in planned
+            return lang not in languages or not any(m in messages for m in entry.get("members") or [message_id])
+
         removed = []
-        for key in [k for k in self.manifest if k not in planned]:
+        for key in [k for k, entry in self.manifest.items() if gone(k, entry)]:
             for rel in self.manifest.pop(key).get("outputs", []):
                 (self.kit_dir / rel).unlink(missing_ok=True)
                 removed.append(rel)
         return removed
+
+    def built_jobs(self, skip_kinds: Collection[str]) -> list[Job]:
+        """The jobs of other kinds as they were last built (with the hash they were built from), so the site
+        stage of a build with a smaller registry still sees them. Entries of an older kit carry no params:
+        their files then count as for every municipality until the kind is built again."""
+        jobs = []
+        for key, entry in sorted(self.manifest.items()):
+            kind, message_id, lang, variant = key.split("/", 3)
+            if kind not in skip_kinds:
+                jobs.append(Job(kind=kind, message_id=message_id, lang=lang, variant=variant,
+                                outputs=tuple(entry.get("outputs", ())), params=dict(entry.get("params", {})),
+                                input_hash=entry.get("hash", ""), members=tuple(entry.get("members", ()))))
+        return jobs
 
     def write_file(self, rel: str, data: bytes) -> bool:
         """Write any other file under outputs/ (review sheet, site); refuses paths that leave it."""

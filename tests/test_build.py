@@ -19,7 +19,6 @@ from PIL import Image
 from kit.build import build
 from kit.plan import plan
 from kit.render import Registry, builtin_registry
-from kit.render.press import RENDERER as PRESS
 from kit.render.social import RENDERER as SOCIAL
 from kit.store import Store, read_journal
 from tests.conftest import MESSAGE_YAML, NOW, REPO, TALLINN, TEXT_MD, Project, context, landscape

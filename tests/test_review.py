@@ -1,10 +1,8 @@
 """The review sheet, parsed as a browser would: organised by status, texts side by side, warnings in Estonian,
 thumbnails of real built images, light enough to open on a phone."""
 import re
-import textwrap
 import warnings
 from io import BytesIO
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import lxml.html

@@ -11,6 +11,7 @@ import time
 from urllib.parse import quote, urlparse, urlunparse
 
 import requests
+from requests.auth import HTTPBasicAuth
 
 from kit.errors import PublishError
 from kit.publish import MANIFEST
@@ -38,7 +39,7 @@ class WebDavTarget:
             user, password = requests.utils.get_netrc_auth(self.base) or (None, None)  # ~/.netrc (or $NETRC)
         if user and password:
             # UTF-8, as RFC 7617 asks (requests would send Latin-1 and break passwords with õ, ä, ö, ü)
-            self.session.auth = (user.encode(), password.encode())
+            self.session.auth = HTTPBasicAuth(user.encode(), password.encode())
         self.backoff = backoff
         self._folders: set[str] = set()
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import inspect
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from typing import Callable, Mapping
 
+from kit.codehash import code_hash
 from kit.config import Settings
 from kit.model import Artifact, Brand, Job, Message
 
@@ -43,7 +43,8 @@ class Renderer:
     name: str
     plan: Callable[[Message, str, RenderContext], list[JobSpec]]
     render: Callable[[Job, RenderContext], list[Artifact]]
-    helpers: tuple[str, ...] = ()  # modules whose code also shapes the output (part of the job hash)
+    # Modules whose code shapes the output but are not imported (those imported are found by kit/codehash.py)
+    helpers: tuple[str, ...] = ()
     # brand/ files (glob patterns) the output depends on: a change elsewhere in brand/ leaves it alone.
     brand_inputs: tuple[str, ...] = ("**/*",)
     # Optional pre-flight for `kit check`: problems (text that cannot fit, …) without writing anything.
@@ -53,10 +54,11 @@ class Renderer:
 
     @property
     def code_hash(self) -> str:
-        """Hash of the renderer's own code: editing a renderer re-renders its jobs, no version to forget."""
+        """Hash of the code that shapes the output: every kit module the renderer imports, directly or not,
+        the versions of the libraries they use (kit/codehash.py), and kit's data files. Editing a renderer or a
+        helper it uses, or upgrading a library, re-renders its jobs: no version number to forget."""
         digest = hashlib.sha256()
-        for module_name in (self.plan.__module__, *self.helpers):
-            digest.update(inspect.getsource(importlib.import_module(module_name)).encode())
+        digest.update(code_hash((self.plan.__module__, self.render.__module__, *self.helpers)).encode())
         for data in sorted(resources.files("kit").joinpath("data").iterdir(), key=lambda p: p.name):
             digest.update(data.read_bytes())  # labels and platform rules shape every output
         return digest.hexdigest()

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import yaml
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from kit.errors import RenderError
@@ -15,6 +16,16 @@ from kit.model import Brand
 from kit.textfit import Fitted, draw_options, fit, font, missing_characters, place_names, width
 
 Box = tuple[int, int, int, int]
+
+
+def layouts(brand_root: Path) -> dict:
+    """brand/layouts/social.yaml: the cover layouts per shape, the carousel slides' and the call to action's."""
+    return _read_layouts(brand_root / "layouts" / "social.yaml")
+
+
+@by_file_version(maxsize=2)
+def _read_layouts(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -210,7 +221,7 @@ def worst_contrast(image: Image.Image, box: Box, color: str) -> float:
 
 
 def hex_rgb(color: str) -> tuple[int, int, int]:
-    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
 
 
 @lru_cache(maxsize=1)

@@ -122,6 +122,8 @@ def _event(message: Message, lang: str, ctx: RenderContext) -> dict | None:
     text_lang = message.text(lang).lang
     facts = dict(event_facts(message, text_lang, ctx.brand))
     details = event_details(message, text_lang, message.municipalities[0])
+    if details is None:
+        return None
     where = facts[label("venue", text_lang)]
     address = facts.get(label("address", text_lang), "")
     return {"when": details["when"], "where": f"{where}, {address}" if address and address not in where else where,

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlparse
 
 from kit.errors import RenderError
@@ -45,7 +46,7 @@ def guarded_fetcher(allowed: tuple[Path, ...], refused: list[str], project_root:
     """A URL fetcher serving files inside `allowed` folders (by file: URL, or by `project_url` under `project_root`)
     and small data: URLs; everything else is refused (and recorded): other files, http(s), ftp, big data
     URLs. It cannot follow a redirect because it never makes a network request."""
-    wp = weasyprint()
+    wp: Any = weasyprint()  # a module imported on first use: its classes are not known statically
     roots = tuple(p.resolve() for p in allowed)
 
     class GuardedFetcher(wp.URLFetcher):

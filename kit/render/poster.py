@@ -77,7 +77,7 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     paper = Paper(job.params["size"], bool(job.params["office"]))
     document, warnings = layout(message, job.lang, job.params["municipality"], paper, ctx)
     # Print: PDF/X-4 metadata, sRGB with an output intent; WeasyPrint does not convert colours to CMYK.
-    options = {"pdf_identifier": hashlib.md5(job.key.encode()).hexdigest().encode()}  # stable, not random
+    options: dict[str, object] = {"pdf_identifier": hashlib.md5(job.key.encode()).hexdigest().encode()}  # stable
     if not paper.office:
         options |= {"pdf_variant": "pdf/x-4", "output_intent": "srgb"}
     pdf = finish_pdf(document.write_pdf(**options), paper, job.key, message.updated.isoformat(timespec="seconds"))
@@ -196,8 +196,8 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
     event = event_details(message, lang, municipality)
     if event:  # „kell 12.00“, „12. märts“ never split; the venue starts its own line (see the template)
         event = {key: keep_together(value) for key, value in event.items()}
-    url = message.event.url if message.event and message.event.url else message.cta_url
-    cobrand = next(iter(brand.cobrands.values()), None) if message.tartu2024 else None
+    url = message.link
+    cobrand = brand.cobrand_of(message)
     return brand_env(brand.root / "templates").get_template("poster.html").render(
         lang=content_lang, page=paper.css(), colors=brand.colors, title_size=title_size,
         title_pt=TITLE_PT[title_size], title=text.title, title_lines=title_lines, summary=text.summary,
@@ -210,7 +210,7 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
         pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
         qr_svg=_qr_svg(url, brand.colors["ink"]) if url else "",
-        cobrand_line=(cobrand.lines.get(lang) or cobrand.lines["et"]) if cobrand else "",
+        cobrand_line=cobrand.line(lang) if cobrand else "",
         cobrand_mark=project_url(cobrand.mark, ctx.settings.root) if cobrand and cobrand.mark else "",
         draft=label("draft", lang) if message.is_draft else "",
         created=message.updated.isoformat(timespec="seconds"))  # fixed dates: same inputs, same bytes

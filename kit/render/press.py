@@ -42,6 +42,7 @@ def press_photo(message: Message, width: int | None = None) -> bytes:
 
     from kit.render.canvas import srgb_profile
 
+    assert message.image is not None  # planned only for messages with a photo
     with Image.open(message.image.path) as source:
         image = ImageOps.exif_transpose(source).convert("RGB")
     if width and image.width > width:

@@ -8,15 +8,12 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
-import yaml
 from PIL import Image, ImageDraw
 
 from kit.captions import Caption, caption_problems, captions
 from kit.errors import Problem, RenderError
-from kit.filecache import by_file_version
 from kit.i18n import format_event_when, label
 from kit.model import Artifact, Brand, Job, Message
 from kit.platforms import ImageFormat, rules
@@ -27,6 +24,7 @@ from kit.render.canvas import (
     draw_text,
     draw_wordmark,
     fitted_photo,
+    layouts,
     local_shade,
     pattern_band,
     place_text,
@@ -81,15 +79,6 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     return problems
 
 
-def layouts(brand_root: Path) -> dict:
-    return _read_layouts(brand_root / "layouts" / "social.yaml")
-
-
-@by_file_version(maxsize=2)
-def _read_layouts(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
 def _meta_text(message: Message, lang: str, show: str) -> str:
     """Under the title: when and where for an event, else the summary where the layout has room for it."""
     if message.event:
@@ -126,9 +115,9 @@ def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand)
     meta = _meta_text(message, lang, layout["meta"]["show"])
     if meta:
         blocks["meta"] = fitted("meta", meta, f"summary of {where}", layout["meta"]["height"])
-    if message.tartu2024:
-        line = next(iter(brand.cobrands.values())).lines
-        blocks["cobrand"] = fitted("cobrand", line.get(lang) or line["et"], f"co-brand line of {where}",
+    cobrand = brand.cobrand_of(message)
+    if cobrand:
+        blocks["cobrand"] = fitted("cobrand", cobrand.line(lang), f"co-brand line of {where}",
                                    layout["cobrand"]["height"])
     stack = layout["stack"]
     gap = round(stack["gap"] * area_h)

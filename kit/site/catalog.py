@@ -18,6 +18,7 @@ from kit.site.public import Published, load_record, previous_issue, previous_mes
 from kit.store import Store
 
 TAG_AUTHORITY = "tag:loov.vorumaa.ee,2026:"  # fixed forever: entry ids must never change
+NOT_REBUILT = "it changed and this build did not render it (kit build --message, --kind or --site-only)"
 MEDIA_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml", ".json": "application/json",
                ".txt": "text/plain", ".eml": "message/rfc822", ".md": "text/markdown",
                ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -118,9 +119,10 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
             continue
         previous = previous_issue(record, key, store, SiteFile)
         kept = previous is not None and all(on_site(m) for m in previous.members)
-        if kept:
+        if previous is not None and kept:
             issues[key] = previous
-        reason = f"its message {', '.join(waiting)} is not published whole" if waiting else "its job failed"
+        reason = (f"its message {', '.join(waiting)} is not published whole" if waiting
+                  else "its job failed" if store.failed(job) else NOT_REBUILT)
         held.append(_held_line(f"{job.message_id} ({job.lang})", reason, kept))
     return _catalog(units, issues, tuple(held))
 
@@ -137,11 +139,13 @@ def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store
                                    message=ctx.messages[mid])
             continue
         previous = previous_message(record, mid, store, SiteFile)
-        kept = previous is not None and previous.message.is_public(ctx.now)
-        if kept:
+        kept = previous is not None and previous.message is not None and previous.message.is_public(ctx.now)
+        if previous is not None and kept:
             units[mid] = previous
         held_ids.add(mid)
-        held.append(_held_line(mid, f"{len(failed)} job{'s' if len(failed) > 1 else ''} failed", kept))
+        errors = sum(store.failed(job) for job in failed)
+        reason = f"{errors} job{'s' if errors > 1 else ''} failed" if errors else NOT_REBUILT
+        held.append(_held_line(mid, reason, kept))
     return units, held, held_ids
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from html import escape
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
 from kit.i18n import label
-from kit.model import Message
+from kit.model import Event, Message
 from kit.render import RenderContext
 from kit.sanitize import markdown_html
 from kit.site.catalog import TAG_AUTHORITY, Catalog, Entry
@@ -110,7 +111,7 @@ def _files(entry: Entry, spec: FeedSpec):
 # ---- Atom ---------------------------------------------------------------------------------------
 
 def atom(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...], links: dict[str, str],
-         withdrawn: list[Message] = (), archive: bool = False) -> bytes:
+         withdrawn: Sequence[Message] = (), archive: bool = False) -> bytes:
     feed = ET.Element(f"{{{ATOM}}}feed")
     if spec.lang:
         feed.set("{http://www.w3.org/XML/1998/namespace}lang", spec.lang)
@@ -254,12 +255,11 @@ def _json_item(ctx: RenderContext, spec: FeedSpec, entry: Entry) -> dict:
             "tags": list(entry.message.themes) + list(entry.message.municipalities),
             "attachments": [{"url": file_url(ctx, f), "mime_type": f.media_type, "size_in_bytes": f.size,
                              "title": f.name} for f in _files(entry, spec)],
-            **({"_event": _event_data(entry.message)} if entry.message.event else {})}
+            **({"_event": _event_data(entry.message.event)} if entry.message.event else {})}
 
 
-def _event_data(message: Message) -> dict:
+def _event_data(event: Event) -> dict:
     """JSON Feed extension (keys starting with _ are the format's way): the event's facts as data."""
-    event = message.event
     data = {"start": event.start.isoformat(timespec="minutes"), "venues": dict(event.venues)}
     if event.end:
         data["end"] = event.end.isoformat(timespec="minutes")

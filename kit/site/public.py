@@ -110,7 +110,7 @@ def decode(hint: Any, value: Any) -> Any:
         if value is None:
             return None
         return decode(next(a for a in args if a is not type(None)), value)
-    if is_dataclass(hint):
+    if isinstance(hint, type) and is_dataclass(hint):
         hints = get_type_hints(hint)
         return hint(**{f.name: decode(hints[f.name], value[f.name]) for f in fields(hint) if f.name in value})
     if origin is tuple:

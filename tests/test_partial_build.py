@@ -1,0 +1,235 @@
+"""Building part of the project: `kit build --message`, `--kind`, `--site-only`, a smaller registry through the
+API. Whatever is rendered, every other output stays as it is (same bytes, not even rewritten), the site is made
+from every built job, and only what no longer exists is removed. And the other way round: a change to the code
+or libraries a renderer uses re-renders that renderer's jobs, and only those."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kit.build import build
+from kit.plan import plan
+from kit.render import builtin_registry
+from tests.conftest import NOW, TEXT_MD, context, new_project, Project
+from tests.test_build import social_only
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """Two messages (one newsletter issue holds both), built once with every renderer."""
+    project = new_project(tmp_path_factory.mktemp("partial") / "proj")
+    project.add("a")
+    project.add("b")
+    report = build(project.settings, now=NOW, workers=2)
+    assert report.rendered == report.planned > 0 and not report.failed
+    return project.root
+
+
+@pytest.fixture
+def copy(built: Path, tmp_path: Path) -> Project:
+    root = tmp_path / "proj"
+    shutil.copytree(built, root)  # copy2: mtimes kept, so "untouched" can be told from "rewritten"
+    return Project(root)
+
+
+def state(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def site_files(project: Project) -> set[str]:
+    files = project.root / "outputs/site/files"
+    return {p.relative_to(files).as_posix() for p in files.rglob("*") if p.is_file()}
+
+
+def edit(project: Project, message_id: str) -> None:
+    et = project.root / "messages" / message_id / "et.md"
+    et.write_text(et.read_text().replace("Tule koosloome töötuppa!", f"Tule töötuppa {message_id.upper()}!"))
+
+
+def outputs_of(project: Project, chosen) -> set[str]:
+    return {rel for job in plan(context(project), builtin_registry()) if chosen(job) for rel in job.outputs}
+
+
+def untouched_except(before: dict, after: dict, allowed: set[str]) -> list[str]:
+    """Files outside `allowed` that changed in bytes or mtime, or appeared or vanished."""
+    return sorted(rel for rel in before.keys() | after.keys() if rel not in allowed and before.get(rel) != after.get(rel))
+
+
+def kit(project: Project, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kit", "--root", str(project.root), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_build_message_renders_only_its_jobs_and_its_issues_and_leaves_every_other_file(copy):
+    kit_dir = copy.root / "outputs/kit"
+    before, on_site = state(kit_dir), site_files(copy)
+    edit(copy, "a")
+    edit(copy, "b")  # out of date too, but not asked for: it stays as built
+    jobs = plan(context(copy), builtin_registry())
+    mine = [job for job in jobs if "a" in job.sources]
+    assert any(job.members for job in mine), "the newsletter issue holding a is among a's jobs"
+    result = kit(copy, "build", "--message", "a", "--now", "2026-11-26T12:00", "--workers", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Rendered {len(mine)} of {len(mine)} jobs" in result.stdout
+    assert "Out of date, not rendered by this build: b (a plain kit build renders them)." in result.stderr
+    assert "b: not published, it changed and this build did not render it" in result.stderr
+    after = state(kit_dir)
+    allowed = {rel for job in mine for rel in job.outputs}
+    assert untouched_except(before, after, allowed) == []
+    assert any(before[rel] != after[rel] for rel in allowed if rel.startswith("social/a/"))
+    assert site_files(copy) == on_site  # b keeps its previous version on the site
+
+
+def test_build_kind_renders_only_that_kind(copy):
+    kit_dir = copy.root / "outputs/kit"
+    before, on_site = state(kit_dir), site_files(copy)
+    edit(copy, "a")
+    report = build(copy.settings, now=NOW, workers=2, kinds=["social"])
+    social_of_a = outputs_of(copy, lambda job: job.kind == "social" and job.message_id == "a")
+    assert report.rendered == report.planned - report.skipped > 0 and not report.failed
+    assert untouched_except(before, state(kit_dir), social_of_a) == []
+    assert "a" in report.not_rebuilt  # its posters, press release and issue wait for a build
+    assert site_files(copy) == on_site
+
+
+def test_site_only_renders_nothing_and_keeps_the_site_whole(copy):
+    kit_dir = copy.root / "outputs/kit"
+    before, on_site = state(kit_dir), site_files(copy)
+    (copy.root / "outputs/site/index.html").unlink()
+    edit(copy, "a")
+    report = build(copy.settings, now=NOW, site_only=True)
+    assert (report.rendered, report.failed, report.removed) == (0, (), 0)
+    assert state(kit_dir) == before
+    assert site_files(copy) == on_site and (copy.root / "outputs/site/index.html").is_file()
+
+
+def test_a_smaller_registry_leaves_the_other_kinds_alone(copy):
+    """A social-only build through the API used to remove every poster, press release and newsletter."""
+    kit_dir = copy.root / "outputs/kit"
+    before, on_site = state(kit_dir), site_files(copy)
+    assert any(rel.startswith("posters/") for rel in on_site)
+    report = build(copy.settings, now=NOW, registry=social_only())
+    assert report.removed == 0
+    assert state(kit_dir) == before
+    assert site_files(copy) == on_site
+
+
+def test_a_deleted_message_is_removed_by_any_build(copy):
+    """Pruning follows what exists, not what was selected: b's files go even in a build of a alone, even with a
+    registry that knows only social images."""
+    kit_dir = copy.root / "outputs/kit"
+    before = state(kit_dir)
+    shutil.rmtree(copy.root / "messages/b")
+    report = build(copy.settings, now=NOW, registry=social_only(), messages=["a"])
+    after = state(kit_dir)
+    gone = sorted(set(before) - set(after))
+    assert gone and report.removed == len(gone)
+    assert all("/b/" in rel or "-b-" in rel or "_b." in rel or rel.split("/")[1] == "b" for rel in gone), gone
+    assert not any("/b/" in rel for rel in after)
+    assert {rel: after[rel] for rel in after} == {rel: before[rel] for rel in after}  # nothing else touched
+    assert not any("/b/" in rel for rel in site_files(copy))
+
+
+def test_unknown_message_or_kind_is_a_clear_error(copy):
+    result = kit(copy, "build", "--message", "zzz", "--kind", "calendar")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--message: no message 'zzz' (no messages/zzz/message.yaml)" in result.stderr
+    assert "--kind: no output kind 'calendar' (there are: social, poster, newsletter, press)" in result.stderr
+    assert kit(copy, "check", "--message", "zzz").returncode == 1
+
+
+def test_check_message_reports_only_that_message(project):
+    project.add("a")
+    project.add("b", texts={"et": TEXT_MD.format(title="T", summary="S").replace("title:", "titel:")})
+    whole = kit(project, "check")
+    assert whole.returncode == 1 and "messages/b/et.md:2: titel" in whole.stdout
+    only_a = kit(project, "check", "--message", "a")
+    assert only_a.returncode == 0, only_a.stdout + only_a.stderr
+    assert "messages/b" not in only_a.stdout
+
+
+# ---- job hashes: the code and the libraries a renderer uses ------------------------------------------------
+
+def test_a_changed_helper_rerenders_only_the_renderer_that_imports_it(copy, tmp_path):
+    """kit/platforms.py is imported by the social renderer alone, through kit/captions.py too, and declared
+    nowhere: a change to it re-renders the social images and nothing else. Run with a copy of kit, changed."""
+    src = tmp_path / "src"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "kit", src / "kit",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    helper = src / "kit" / "platforms.py"
+    helper.write_text(helper.read_text() + "\n\ndef unused_helper() -> str:\n    return 'changed'\n")
+    kit_dir = copy.root / "outputs/kit"
+    before = state(kit_dir)
+    social = outputs_of(copy, lambda job: job.kind == "social")
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    result = subprocess.run([sys.executable, "-m", "kit", "--root", str(copy.root), "build", "--now",
+                             "2026-11-26T12:00", "--workers", "1"], capture_output=True, text=True, timeout=300, env=env,
+                            cwd=src)  # -m puts the working folder first on the path
+    assert result.returncode == 0, result.stdout + result.stderr
+    jobs = [job for job in plan(context(copy), builtin_registry()) if job.kind == "social"]
+    assert result.stdout.startswith(f"Rendered {len(jobs)} of "), result.stdout
+    assert untouched_except(before, state(kit_dir), social) == []
+
+
+@pytest.fixture
+def versions(monkeypatch):
+    """Pretend library versions: {distribution: version}, read by kit/codehash.py (cached per process)."""
+    from kit import codehash
+
+    pretend: dict[str, str] = {}
+    real = codehash.library_version
+    monkeypatch.setattr(codehash, "library_version", lambda dist: pretend.get(dist) or real(dist))
+    real_system = codehash.system_library_version
+    monkeypatch.setattr(codehash, "system_library_version",
+                        lambda name, *args: pretend.get(name) or real_system(name, *args))
+    codehash.library_versions.cache_clear()
+    yield pretend
+    codehash.library_versions.cache_clear()
+
+
+def code_hashes() -> dict[str, str]:
+    return {renderer.name: renderer.code_hash for renderer in builtin_registry()}
+
+
+def test_a_library_upgrade_rerenders_the_renderers_that_use_it(copy, versions):
+    kit_dir = copy.root / "outputs/kit"
+    before = state(kit_dir)
+    versions["css-inline"] = "99.0"  # inlines the newsletter's CSS, and nothing else's
+    report = build(copy.settings, now=NOW, workers=1)
+    newsletters = outputs_of(copy, lambda job: job.kind == "newsletter")
+    assert report.rendered == len([j for j in plan(context(copy), builtin_registry()) if j.kind == "newsletter"]) > 0
+    assert untouched_except(before, state(kit_dir), newsletters) == []
+
+
+@pytest.mark.parametrize("library, kinds", [("weasyprint", {"poster", "press"}), ("pango-1.0", {"poster", "press"}),
+                                            ("pillow", {"social", "poster", "press"}), ("python-docx", {"press"})])
+def test_each_library_version_is_part_of_the_hash_of_the_renderers_using_it(versions, library, kinds):
+    real = code_hashes()
+    versions[library] = "99.0"
+    from kit import codehash
+
+    codehash.library_versions.cache_clear()
+    changed = {name for name, digest in code_hashes().items() if digest != real[name]}
+    assert changed == kinds
+
+
+def test_a_renderer_from_outside_kit_has_its_own_code_hashed(tmp_path, monkeypatch):
+    """A plug-in renderer (here a package written by the test) is followed through its own package as kit is."""
+    from kit.codehash import code_hash, kit_closure
+
+    package = tmp_path / "calendarplugin"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "render.py").write_text("from . import dates\nfrom kit.model import Job\n\n\ndef render(job):\n    return []\n")
+    (package / "dates.py").write_text("def week(day):\n    return day.isocalendar()[1]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    modules = ("calendarplugin.render",)
+    assert {"calendarplugin", "calendarplugin.render", "calendarplugin.dates", "kit.model"} <= \
+           {name for name, _path in kit_closure(modules)}
+    before = code_hash(modules)
+    (package / "dates.py").write_text("def week(day):\n    return day.isocalendar()[1] + 0\n")
+    assert code_hash(modules) != before
