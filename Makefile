@@ -13,7 +13,7 @@ $(RUNTIME_STAMP): pyproject.toml scripts/bootstrap.sh scripts/packages-runtime.t
 	scripts/bootstrap.sh $(VENV)
 	touch $@
 
-$(TEST_STAMP): pyproject.toml scripts/bootstrap.sh scripts/packages-runtime.txt scripts/packages-test.txt
+$(TEST_STAMP): pyproject.toml scripts/bootstrap.sh scripts/packages-runtime.txt scripts/packages-test.txt tests/package-lock.json
 	scripts/bootstrap.sh $(VENV) --test
 	touch $(RUNTIME_STAMP) $@
 

@@ -2,7 +2,8 @@
 # Sets up everything kit needs on a fresh Debian machine: system libraries (apt-get when root,
 # otherwise the exact command is printed), then a virtual environment with kit installed.
 #   scripts/bootstrap.sh VENV          what `make kit` needs
-#   scripts/bootstrap.sh VENV --test   plus what `make test` needs (nginx, chromium, poppler, qpdf)
+#   scripts/bootstrap.sh VENV --test   plus what `make test` needs (nginx, chromium + chromedriver, poppler, qpdf,
+#                                      and axe-core from tests/package-lock.json via npm ci)
 set -euo pipefail
 venv=${1:-.venv}
 want_test=${2:-}
@@ -20,6 +21,8 @@ if [ "$want_test" = "--test" ]; then
   for pkg in "${test_pkgs[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  # npm may come with a nodejs not from Debian (NodeSource bundles it): ask for Debian's only when there is none.
+  command -v npm >/dev/null || missing+=(npm)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -40,3 +43,7 @@ fi
 extras=""
 [ "$want_test" = "--test" ] && extras="[test]"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
+if [ "$want_test" = "--test" ]; then
+  # The accessibility tests inject axe-core, pinned by tests/package-lock.json, into Chromium.
+  npm ci --prefix "$here/../tests" --no-audit --no-fund --silent
+fi

@@ -18,12 +18,16 @@ from kit.site import feeds as feed_formats
 from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
-from kit.site.pages import site_pages
+from kit.site.pages import WEB_FONT_ROLES, site_assets, site_pages, web_font_name, woff2
 from kit.site.public import save_record
 from kit.site.review import review_sheet
 from kit.store import Store
 
 BUNDLE_STATE = "state/bundles.json"
+FONT_STATE = "state/web-fonts.json"
+# Each feed in three formats, named as a feed reader's user knows them.
+FEED_FORMATS = (("Atom", ".atom", "application/atom+xml"), ("RSS", ".rss", "application/rss+xml"),
+                ("JSON Feed", ".json", "application/feed+json"))
 
 
 def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list[Problem]) -> tuple[str, ...]:
@@ -36,7 +40,9 @@ def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list
     pages = site_pages(ctx, catalog, feed_list, {path: size for path, size in bundles.items()})
     links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
-    store.sync_site(generated={**pages, **feeds}, links=links, kept=set(bundles))
+    stylesheet, assets = site_assets(ctx)
+    fonts = _web_fonts(ctx, store)
+    store.sync_site(generated={**pages, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published)
     return catalog.held_back
 
@@ -56,9 +62,9 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
         documents[f"feeds/{spec.name}.rss"] = feed_formats.rss(ctx, spec, live)
         documents[f"feeds/{spec.name}.json"] = feed_formats.json_feed(ctx, spec, live)
         documents.update(archives)
-        for suffix, media_type in ((".atom", "application/atom+xml"), (".json", "application/feed+json")):
-            listed.append({"file": spec.name + suffix, "type": media_type, "title": spec.title, "lang": spec.lang,
-                           "municipality": spec.municipality})
+        listed.append({"title": spec.title, "lang": spec.lang, "municipality": spec.municipality,
+                       "formats": [{"label": name, "file": spec.name + suffix, "type": media_type}
+                                   for name, suffix, media_type in FEED_FORMATS]})
     state.save(store)
     return documents, listed
 
@@ -83,3 +89,20 @@ def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, in
         sizes[path] = target.stat().st_size
     store.write_file(BUNDLE_STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
     return sizes
+
+
+def _web_fonts(ctx: RenderContext, store: Store) -> set[str]:
+    """WOFF2 copies of the brand's fonts in assets/fonts/, converted only when a font changed (a second each)."""
+    try:
+        previous = json.loads((store.out / FONT_STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = {}
+    state = {}
+    for font in sorted({getattr(ctx.brand.fonts, role) for role in WEB_FONT_ROLES}):
+        path = f"assets/fonts/{web_font_name(font)}"
+        digest = hashlib.sha256(font.read_bytes()).hexdigest()
+        if previous.get(path) != digest or not (store.out / "site" / path).is_file():
+            store.write_file(f"site/{path}", woff2(font))
+        state[path] = digest
+    store.write_file(FONT_STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
+    return set(state)

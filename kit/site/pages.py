@@ -4,10 +4,15 @@ Plain links do all the filtering (language × municipality × message), so the p
 """
 from __future__ import annotations
 
+import re
+from datetime import date
+from pathlib import Path
+
 from babel.numbers import format_decimal
+from markupsafe import Markup
 
 from kit.captions import alt_text
-from kit.i18n import credit_line, format_date, format_event_when, label
+from kit.i18n import NBSP, credit_line, format_date, format_event_when, label
 from kit.model import Brand, Message
 from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import RenderContext
@@ -17,9 +22,19 @@ from kit.templating import kit_env
 
 LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed", "bundle", "message", "read_more",
               "posters", "social", "press", "newsletters", "download", "file_size", "checksum", "caption", "alt_text",
-              "office_print", "print_shop", "nothing_yet", "event_date", "published", "photo", "newsletter_issue")
+              "office_print", "print_shop", "nothing_yet", "programme_name", "kit_name", "municipalities", "subscribe",
+              "feed_help", "feed_formats", "accessibility", "a11y_status_title", "a11y_known_title",
+              "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
+              "a11y_enforcement_title", "a11y_date_title", "event_date", "published",
+              "photo", "newsletter_issue")
 DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
-FEED_FORMATS = {"atom": "Atom", "json": "JSON Feed", "rss": "RSS"}
+FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
+              ".json": "JSON", ".md": "Markdown"}
+# The Estonian supervisory authority for web accessibility, by its Estonian name (genitive, as the et and vro
+# sentences take it; English names it in the nominative).
+AUTHORITY = {"en": "Tarbijakaitse ja Tehnilise Järelevalve Amet", "*": "Tarbijakaitse ja Tehnilise Järelevalve Ameti"}
+# The date the kit's pages were last assessed, when brand/organisation.yaml gives no `accessibility_statement`.
+STATEMENT_DATE = date(2026, 11, 26)
 
 
 def filesize(size: int, lang: str) -> str:
@@ -29,12 +44,39 @@ def filesize(size: int, lang: str) -> str:
     return f"{format_decimal(round(size / 1_000_000, 1), locale=locale)}\u00a0MB"
 
 
+def describe(file: SiteFile, lang: str, day: str) -> str:
+    """What a download link says besides the name: „PDF, 1,2 MB, eesti keeles, 2. november 2026“."""
+    parts = [FILE_TYPES.get(Path(file.path).suffix, Path(file.path).suffix.lstrip(".").upper()), filesize(file.size, lang)]
+    if file.lang:
+        parts.append(label(f"lang_{file.lang}", lang))
+    return ", ".join(parts + ([day] if day else []))
+
+
+def page_date(day: date, lang: str) -> str:
+    """A date on a page never breaks between day and month („25. / november“)."""
+    return format_date(day, lang).replace(" ", NBSP)
+
+
+def unbroken(text: str) -> str:
+    """A number on a page stays with its neighbours: never „6. / veebruar“, „veebruar / 2027“ or „kell / 12.00“;
+    a line may still break after a comma."""
+    return re.sub(r"(?<=\d\.) |(?<=\d) |(?<!,) (?=\d)", NBSP, text)
+
+
 def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles: dict[str, int]) -> dict[str, bytes]:
     env = kit_env()
     env.filters["filesize"] = filesize
-    pages = {"index.html": env.get_template("site/index.html").render(languages=_languages(ctx, "index.html"))}
+    env.filters["describe"] = describe
+    root_page = {**_common(ctx, "et", feeds), "root": "", "title": label("programme_name", "et"), "home": "index.html"}
+    root_page["kit_title"] = root_page["title"]
+    root_page["head_feeds"] = [f for f in root_page["feeds"] if not f["lang"] and not f["municipality"]]
+    doors = [{**language, "intro": label("intro", language["code"])} for language in _languages(ctx, "index.html")]
+    pages = {"index.html": env.get_template("site/index.html").render(**root_page, languages=[], choices=doors)}
     for lang in ctx.settings.languages:
         common = _common(ctx, lang, feeds)
+        pages[f"{lang}/accessibility.html"] = env.get_template("site/accessibility.html").render(
+            **common, root="../", title=label("accessibility", lang), statement=_statement(ctx, lang),
+            languages=_languages(ctx, "accessibility.html"))
         items = [_item(ctx, catalog, lang, mid) for (listed, mid) in catalog.listing if listed == lang]
         items.sort(key=lambda i: i["sort"], reverse=True)
         issues = _issues(ctx, catalog, lang, {i["id"] for i in items})
@@ -73,7 +115,8 @@ def _issues(ctx: RenderContext, catalog: Catalog, lang: str, listed: set[str]) -
         members = [m.id for m in issue_messages(ctx, issue) if m.id in listed]
         issues.append({"id": issue, "title": issue_title(lang, issue), "page": issue_page(lang, issue).split("/", 1)[1],
                        "intro": ctx.intros.get(issue, {}).get(lang, ""), "files": list(files), "members": members,
-                       "html": next((f for f in files if f.path.endswith(".html")), None)})
+                       "html": next((f for f in files if f.path.endswith(".html")), None),
+                       "date": page_date(max(ctx.messages[m].date for m in members), lang) if members else ""})
     return sorted(issues, key=lambda i: i["id"], reverse=True)
 
 
@@ -83,20 +126,44 @@ def _bundle(path: str, bundles: dict[str, int]) -> dict | None:
 
 
 def _common(ctx: RenderContext, lang: str, feeds: list[dict]) -> dict:
-    return {"lang": lang, "kit_title": label("kit_title", lang), "colors": ctx.brand.colors,
-            "labels": {key: label(key, lang) for key in LABEL_KEYS},
-            "feeds": [{**f, "title": _feed_title(ctx, f, lang)} for f in feeds if f["lang"] in ("", lang)]}
+    org = ctx.brand.organisation
+    contact = dict(org.get("contact") or {})
+    if isinstance(contact.get("role"), dict):
+        contact["role"] = contact["role"].get(lang) or contact["role"].get("et", "")
+    listed = [_feed(ctx, feed, lang) for feed in feeds if feed["lang"] in ("", lang)]
+    return {"lang": lang, "kit_title": label("kit_title", lang), "labels": {key: label(key, lang) for key in LABEL_KEYS},
+            "feeds": listed, "head_feeds": [f for f in listed if f["lang"] == lang], "home": "",
+            "mark": _mark(ctx), "organisation": org, "contact": contact}
 
 
-def _feed_title(ctx: RenderContext, feed: dict, lang: str) -> str:
-    """A feed's name in the page's language (a feed of every language is named in Estonian inside itself),
-    with its format: the Atom and the JSON edition of a feed are otherwise two links with one name."""
-    name = label("kit_title", lang)
+def _feed(ctx: RenderContext, feed: dict, lang: str) -> dict:
+    """A feed named for a reader in the page's language: everything, one language, or one municipality."""
     if feed["municipality"]:
-        name += f" – {ctx.brand.municipalities[feed['municipality']].name(lang)}"
+        name = ctx.brand.municipalities[feed["municipality"]].name(lang)
     elif feed["lang"]:
-        name += f" – {label('language_name', feed['lang'])}"
-    return f"{name} ({FEED_FORMATS[feed['file'].rsplit('.', 1)[1]]})"
+        name = label("feed_lang", lang, language=label(f"lang_{feed['lang']}", lang))
+    else:
+        name = label("feed_all", lang)
+    return {**feed, "name": name}
+
+
+def _mark(ctx: RenderContext) -> Markup:
+    """brand/mark.svg inline (it draws in currentColor), hidden from screen readers: the name beside it speaks."""
+    svg = (ctx.brand.root / "mark.svg").read_text(encoding="utf-8").strip()
+    return Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
+
+
+def _statement(ctx: RenderContext, lang: str) -> dict:
+    org = ctx.brand.organisation
+    day = org.get("accessibility_statement") or STATEMENT_DATE
+    day = day if isinstance(day, date) else date.fromisoformat(str(day))
+    return {"intro": label("a11y_intro", lang, organisation=org.get("name", ""), site=label("kit_title", lang),
+                           url=ctx.settings.site_url),
+            "enforcement": label("a11y_enforcement", lang, authority="\0").split("\0"),
+            "authority": AUTHORITY.get(lang, AUTHORITY["*"]),
+            "status": label("a11y_status", lang), "date_line": label("a11y_date", lang, date=page_date(day, lang)),
+            "known": [label("a11y_known_images", lang)] + ([label("a11y_known_vro", lang)]
+                                                         if "vro" in ctx.settings.languages else [])}
 
 
 def _languages(ctx: RenderContext, path: str) -> list[dict]:
@@ -109,11 +176,19 @@ def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, muni
     text = message.text(lang)
     files = [f for f in catalog.listing[(lang, message_id)] if not municipality or f.municipality in ("", municipality)]
     return {"id": message_id, "title": text.title, "summary": text.summary, "body": markdown_html(text.body_md),
-            "content_lang": text.lang, "date": format_date(message.date, lang), "sort": (message.date, message_id),
-            "event_date": format_event_when(message.event.start, message.event.end, lang) if message.event else "",
+            "content_lang": text.lang, "date": page_date(message.date, lang), "iso_date": message.date.isoformat(),
+            "sort": (message.date, message_id),
+            "event_date": unbroken(format_event_when(message.event.start, message.event.end, lang))
+                          if message.event else "",
             "municipalities": message.municipalities, "posters": _posters(ctx, files, lang),
             "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang),
-            **message_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang)}
+            **_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang)}
+
+
+def _story(message: Message, lang: str, brand: Brand) -> dict:
+    """The message's story for a page: its event facts with dates and times that do not break."""
+    story = message_story(message, lang, brand)
+    return {**story, "facts": [(name, unbroken(value)) for name, value in story["facts"]]}
 
 
 def message_story(message: Message, lang: str, brand: Brand) -> dict:
@@ -178,3 +253,35 @@ def _documents(files: list[SiteFile], lang: str) -> list[dict]:
         if mine:
             groups.append({"title": label(key, lang), "files": mine})
     return groups
+
+
+WEB_FONT_ROLES = ("display", "bold", "semibold", "regular", "italic")
+
+
+def site_assets(ctx: RenderContext) -> tuple[dict[str, bytes], dict[str, Path]]:
+    """The stylesheet (brand colours filled in), and the fonts' licence and the mark, linked as they are. The fonts
+    themselves are WOFF2 copies (kit/site/__init__.py): the site serves its own and asks no font service."""
+    fonts = {role: web_font_name(getattr(ctx.brand.fonts, role)) for role in WEB_FONT_ROLES}
+    css = kit_env().get_template("site/site.css").render(colors=ctx.brand.colors, fonts=fonts)
+    sources = {getattr(ctx.brand.fonts, role).parent for role in WEB_FONT_ROLES}
+    links = {f"assets/fonts/{path.name}": path for folder in sorted(sources) for path in sorted(folder.glob("LICENSE*"))}
+    links["assets/mark.svg"] = ctx.brand.root / "mark.svg"
+    return {"assets/site.css": css.encode()}, links
+
+
+def web_font_name(font: Path) -> str:
+    return font.stem + ".woff2"
+
+
+def woff2(font: Path) -> bytes:
+    """The font as WOFF2: the same glyphs and features in less than half the bytes of the OTF (a phone's first
+    visit loads three or four faces). The timestamp stays the font's own, so the bytes depend on the font alone."""
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+
+    face = TTFont(font, recalcTimestamp=False)
+    face.flavor = "woff2"
+    out = BytesIO()
+    face.save(out)
+    return out.getvalue()
