@@ -19,7 +19,7 @@ from kit.i18n import reset_fallback_warnings
 from kit.model import Brand, Job, JobResult
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
-from kit.render.pdf import environment_notices
+from kit.render.pdf import environment_notices, forget_inherited_fonts
 from kit.site import build_site
 from kit.store import Store
 
@@ -123,7 +123,9 @@ def select(jobs: list[Job], ctx: RenderContext, registry: Registry, messages: Co
 _worker: dict = {}
 
 
-def _init_worker(ctx: RenderContext, registry: Registry) -> None:
+def _init_worker(ctx: RenderContext, registry: Registry, forked: bool = False) -> None:
+    if forked:
+        forget_inherited_fonts()
     _worker["ctx"], _worker["registry"] = ctx, registry
 
 
@@ -160,7 +162,7 @@ def render_all(jobs: list[Job], ctx: RenderContext, registry: Registry, workers:
         yield from map(render_job, jobs)
         return
     # Long-lived workers: each pays WeasyPrint's import and font set-up once, not once per document.
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx, registry)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx, registry, True)) as pool:
         yield from pool.map(render_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 8))))
 
 

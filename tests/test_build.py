@@ -364,3 +364,35 @@ def test_a_message_leaves_the_site_when_it_expires(project):
     assert mentions(after, *needles) == []
     assert any(rel.startswith("files/social/jaab/") for rel in after)
     assert "feeds/all.atom" in mentions(after, "message/jaab/")
+
+
+# ---- worker processes forked from a process that has rendered ----------------------------------
+
+def _font_folder_after_rendering(job):
+    from kit.build import render_job
+    from kit.render.pdf import font_config
+
+    assert not render_job(job).error
+    return str(font_config()._folder)
+
+
+def test_forked_workers_make_their_own_fonts_and_leave_the_parents_alone(ctx):
+    """A test or a preview server renders in its own process, then builds with workers. WeasyPrint names font
+    files by content inside its configuration's folder: workers sharing the parent's folder rewrote the same file
+    under each other's memory map and died of a bus error (seen in CI). Each worker must have its own folder."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from kit.build import _init_worker
+    from kit.model import Job
+    from kit.render.pdf import font_config
+    from kit.render.poster import render as render_poster
+
+    jobs = [Job("poster", "koosloome", "et", f"{m}-A4", (f"p/{m}.pdf", f"p/{m}.png"),
+                {"municipality": m, "size": "A4", "office": ""}) for m in ("rouge", "voru-linn")]
+    render_poster(jobs[0], ctx)  # the parent has rendered: its font configuration and folder exist
+    parent_folder = font_config()._folder
+    assert parent_folder is not None and parent_folder.is_dir()
+    with ProcessPoolExecutor(max_workers=2, initializer=_init_worker, initargs=(ctx, builtin_registry(), True)) as pool:
+        folders = list(pool.map(_font_folder_after_rendering, jobs))
+    assert str(parent_folder) not in folders
+    assert parent_folder.is_dir(), "a worker deleted the parent's font folder"

@@ -153,6 +153,18 @@ def render_document(html: str, base_url: Path, allowed: tuple[Path, ...], what: 
     return StrictDocument(document, refused, what)
 
 
+def forget_inherited_fonts() -> None:
+    """Run first in every worker process. A worker forked from a process that has already rendered (a test, a
+    preview server) inherits its FontConfiguration, whose font folder it would share with the parent and with
+    the other workers; WeasyPrint names the font files there by content, so two workers rewrite the same file
+    under each other's memory map (the process dies of a bus error). Each worker makes its own; the inherited
+    one is let go without deleting the parent's folder."""
+    if font_config.cache_info().currsize:
+        font_config()._folder = None  # its __del__ removes _folder: the parent's, not ours
+    font_config.cache_clear()
+    brand_stylesheet.cache_clear()  # parsed with the inherited configuration
+
+
 @lru_cache(maxsize=8)
 def brand_stylesheet(path: Path, brand_version: tuple):
     """A brand stylesheet, parsed once (30 ms a document saved); it may load files from brand/ only, so the
