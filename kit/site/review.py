@@ -200,16 +200,21 @@ def _order(group: str):
     return lambda v: (-v.message.date.toordinal(), v.message.id)
 
 
+def _job_notices(store: Store, job: Job, where: str) -> list[Notice]:
+    """A job's recorded warnings and its error, said where they come from."""
+    entry = store.manifest.get(job.key, {})
+    notices = [_job_notice(w, where, "warning") for w in entry.get("warnings", [])]
+    if entry.get("error"):
+        notices.append(_job_notice(entry["error"], where, "error"))
+    return notices
+
+
 def _message_view(ctx: RenderContext, message: Message, jobs: list[Job], store: Store,
                   warnings: list[Problem]) -> MessageView:
     folder = _shown(message.folder, ctx.settings.root) + "/"
     notices = [_content_notice(p) for p in warnings if p.path.startswith(folder)]
     for job in jobs:
-        entry = store.manifest.get(job.key, {})
-        where = f"{_output_name(ctx, job)} · {LANG_NAMES.get(job.lang, job.lang)}"
-        notices += [_job_notice(w, where, "warning") for w in entry.get("warnings", [])]
-        if entry.get("error"):
-            notices.append(_job_notice(entry["error"], where, "error"))
+        notices += _job_notices(store, job, f"{_output_name(ctx, job)} · {LANG_NAMES.get(job.lang, job.lang)}")
     notices.sort(key=lambda n: n.severity != "error")  # errors first
     columns = tuple(_column(message, lang, jobs, store) for lang in ctx.settings.languages)
     outputs = tuple(_outputs(ctx, message, lang, [j for j in jobs if j.lang == lang], store)
@@ -374,11 +379,7 @@ def _issues(ctx: RenderContext, jobs: list[Job], store: Store) -> list[Issue]:
         members = tuple(ctx.messages[m] for m in issue_jobs[0].members if m in ctx.messages)
         files, notices = [], []
         for job in issue_jobs:
-            entry = store.manifest.get(job.key, {})
-            where = f"uudiskiri {name} · {_lang_name(job.lang)}"
-            notices += [_job_notice(w, where, "warning") for w in entry.get("warnings", [])]
-            if entry.get("error"):
-                notices.append(_job_notice(entry["error"], where, "error"))
+            notices += _job_notices(store, job, f"uudiskiri {name} · {_lang_name(job.lang)}")
             files.append((job.lang, tuple((FILE_TYPES.get(Path(p).suffix, p), _href(p)) for p in job.outputs
                                           if (store.kit_dir / p).is_file())))
         issues.append(Issue(name=name, members=members, files=tuple(files), notices=tuple(notices),
