@@ -45,17 +45,3 @@ def inline_html(text: str) -> Markup:
     html = markdown.markdown(escape_ordinals(text), output_format="html").strip()
     html = html.removeprefix("<p>").removesuffix("</p>")
     return Markup(_clean(html, INLINE_TAGS))
-
-
-def soft_hyphenate(text: str, exceptions: dict[str, str]) -> str:
-    """Put soft hyphens into words of the exception list, so the engine breaks them right (et only)."""
-    words = text.split(" ")
-    for i, word in enumerate(words):
-        core = word.strip(".,:;!?„“”\"()")
-        marked = exceptions.get(core.lower())
-        if marked:
-            hyphenated = marked.replace("-", "\u00ad")
-            if core[:1].isupper():
-                hyphenated = hyphenated[:1].upper() + hyphenated[1:]
-            words[i] = word.replace(core, hyphenated)
-    return " ".join(words)
