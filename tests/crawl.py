@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from html.parser import HTMLParser
@@ -68,6 +69,8 @@ def crawl(site: Path, site_url: str) -> list[str]:
             problems += _check_json_feed(site, path, site_url)
         elif rel.startswith("bundles/") and path.suffix == ".zip":
             problems += _check_bundle(site, path)
+        elif path.suffix == ".ics":
+            problems += _check_calendar(site, path, site_url)
     return problems
 
 
@@ -75,6 +78,8 @@ def _target(site: Path, base: Path, link: str, site_url: str) -> tuple[Path | No
     """The file a link names (None for a link outside the site) and its fragment."""
     if link.startswith("*|") and link.endswith("|*"):
         return None, ""  # a merge tag in the e-mail newsletter (*|UNSUB|*): the mailing tool fills it in
+    if link.startswith("webcal://"):  # a calendar subscription: the same address over the site's own scheme
+        link = site_url.split("://", 1)[0] + "://" + link.removeprefix("webcal://")
     if link.startswith(site_url):
         link, base = link[len(site_url):], site / "index.html"
     parts = urlsplit(link)
@@ -153,6 +158,17 @@ def _check_json_feed(site: Path, feed: Path, site_url: str) -> list[str]:
         problems += _check_named(site, feed, item.get("url", ""), site_url)
         for attachment in item.get("attachments", []):
             problems += _check_named(site, feed, attachment["url"], site_url, attachment.get("size_in_bytes"))
+    return problems
+
+
+def _check_calendar(site: Path, calendar: Path, site_url: str) -> list[str]:
+    """Every URL an event gives (its message's page) is on the site."""
+    text = calendar.read_text(encoding="utf-8").replace("\r\n ", "")  # RFC 5545 folds long lines
+    rel, problems = calendar.relative_to(site).as_posix(), []
+    for url in re.findall(r"^URL[^:]*:(.*)$", text, flags=re.MULTILINE):
+        target, _ = _target(site, site / "index.html", url.strip(), site_url)
+        if target is not None and not _exists(site, target):
+            problems.append(f"{rel}: broken link {url.strip()}")
     return problems
 
 

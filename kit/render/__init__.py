@@ -16,7 +16,8 @@ from kit.codehash import code_hash
 from kit.config import Settings
 from kit.model import Artifact, Brand, Job, Message
 
-BUILTINS: tuple[str, ...] = ("kit.render.social", "kit.render.poster", "kit.render.newsletter", "kit.render.press")
+BUILTINS: tuple[str, ...] = ("kit.render.social", "kit.render.poster", "kit.render.newsletter", "kit.render.press",
+                             "kit.render.calendar")
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,10 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
     """Each public message is published whole: every job current, or else its previous public version."""
     record = load_record(store)
     by_message: dict[str, list[Job]] = {}
-    for job in (j for j in jobs if not j.members):
+    # An output made of several messages (a newsletter issue, a municipality calendar) may hold none yet: it is
+    # told from a message's job by its id, which names no message.
+    made_of_several = [j for j in jobs if j.members or j.message_id not in ctx.messages]
+    for job in (j for j in jobs if not (j.members or j.message_id not in ctx.messages)):
         by_message.setdefault(job.message_id, []).append(job)
     units, held, held_ids = _messages(ctx, by_message, store, record)
 
@@ -109,7 +112,7 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
         return mid in units or (mid not in by_message and mid in ctx.messages and ctx.messages[mid].is_public(ctx.now))
 
     issues = {}
-    for job in (j for j in jobs if j.members):
+    for job in made_of_several:
         if not all(ctx.messages[m].is_public(ctx.now) for m in job.members):
             continue  # an issue goes public with its last message
         key = f"{job.lang}/{job.message_id}"

@@ -20,14 +20,18 @@ from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
 from kit.templating import kit_env
 
+# Calendars (kit/render/calendar.py), registered the way the site works today: their labels, the "add to
+# calendar" links of a message and the "subscribe" links of a municipality (calendar_links below).
+CALENDAR_LABELS = ("calendar", "add_to_calendar", "calendar_title", "calendar_help", "calendar_subscribe",
+                   "calendar_by_url")
 LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed", "bundle", "message", "read_more",
               "posters", "social", "press", "newsletters", "download", "file_size", "checksum", "caption", "alt_text",
               "office_print", "print_shop", "nothing_yet", "programme_name", "kit_name", "municipalities", "subscribe",
               "feed_help", "feed_formats", "accessibility", "a11y_status_title", "a11y_known_title",
               "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
               "a11y_enforcement_title", "a11y_date_title", "event_date", "published",
-              "photo", "newsletter_issue")
-DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
+              "photo", "newsletter_issue", *CALENDAR_LABELS)
+DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters", "calendar": "calendar"}
 FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
               ".json": "JSON", ".md": "Markdown"}
 # The Estonian supervisory authority for web accessibility, by its Estonian name (genitive, as the et and vro
@@ -93,6 +97,7 @@ def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles:
             mine = [_item(ctx, catalog, lang, i["id"], mid) for i in items if mid in i["municipalities"]]
             pages[f"{lang}/{mid}/index.html"] = env.get_template("site/municipality.html").render(
                 **common, root="../../", title=municipality.name(lang), items=mine,
+                calendar=municipality_calendar(ctx, catalog, lang, mid),
                 languages=_languages(ctx, f"{mid}/index.html"), bundle=_bundle(f"bundles/{mid}.zip", bundles))
         for item in items:
             pages[f"{lang}/messages/{item['id']}.html"] = env.get_template("site/message.html").render(
@@ -110,8 +115,8 @@ def _issues(ctx: RenderContext, catalog: Catalog, lang: str, listed: set[str]) -
     issues = []
     for (issue_lang, variant), files in catalog.issues.items():
         issue = variant.removeprefix("newsletter-")
-        if issue_lang != lang:
-            continue
+        if issue_lang != lang or not variant.startswith("newsletter-"):
+            continue  # a municipality calendar is made of several messages too, but has no page of its own
         members = [m.id for m in issue_messages(ctx, issue) if m.id in listed]
         issues.append({"id": issue, "title": issue_title(lang, issue), "page": issue_page(lang, issue).split("/", 1)[1],
                        "intro": ctx.intros.get(issue, {}).get(lang, ""), "files": list(files), "members": members,
@@ -182,7 +187,26 @@ def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, muni
                           if message.event else "",
             "municipalities": message.municipalities, "posters": _posters(ctx, files, lang),
             "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang),
-            **_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang)}
+            **_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang),
+            "add_to_calendar": add_to_calendar(ctx, files, text.lang)}
+
+
+def add_to_calendar(ctx: RenderContext, files: list[SiteFile], lang: str) -> list[dict]:
+    """An event's .ics files, each named by its municipality when the event has a venue in each; in the language
+    of the message's text (a Võro page showing the Estonian text says it in Estonian)."""
+    return [{"file": f, "text": label("add_to_calendar", lang),
+             "place": ctx.brand.municipalities[f.municipality].name(lang) if f.municipality else ""}
+            for f in files if f.kind == "calendar"]
+
+
+def municipality_calendar(ctx: RenderContext, catalog: Catalog, lang: str, municipality: str) -> dict | None:
+    """The municipality's calendar at its stable address (files/…, the latest copy): webcal:// opens the
+    calendar app's subscribe dialog, https is what Google Calendar and Outlook take."""
+    files = catalog.issues.get((lang, f"calendar-{municipality}"))
+    if not files:
+        return None
+    https = f"{ctx.settings.site_url}files/{files[0].path}"
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
 
 def _story(message: Message, lang: str, brand: Brand) -> dict:

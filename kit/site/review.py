@@ -372,7 +372,7 @@ def _job_notice(text: str, where: str, severity: str) -> Notice:
 def _issues(ctx: RenderContext, jobs: list[Job], store: Store) -> list[Issue]:
     """Newsletter issues, newest first (the next one to send is what the team checks), each in every language."""
     by_issue: dict[str, list[Job]] = defaultdict(list)
-    for job in (j for j in jobs if j.members):
+    for job in (j for j in jobs if j.members and j.kind == "newsletter"):  # calendars are made of messages too
         by_issue[job.params.get("issue", job.variant)].append(job)
     issues = []
     for name, issue_jobs in sorted(by_issue.items(), reverse=True):
