@@ -267,8 +267,8 @@ def test_a_municipality_calendar_holds_its_public_events_of_the_window_and_only_
     assert titles(out / "kit/calendars/voru-linn-et.ics") == ["Võrus"]
     assert titles(out / "kit/calendars/antsla-en.ics") == []  # subscribable before its first event
     calendar = read(out / "kit/calendars/rouge-en.ics")
-    assert str(calendar["X-WR-CALNAME"]) == "Creative Võru County: Rõuge"
-    assert str(calendar["NAME"]) == "Creative Võru County: Rõuge"
+    assert str(calendar["X-WR-CALNAME"]) == "Creative Võru County: Rõuge Parish"
+    assert str(calendar["NAME"]) == "Creative Võru County: Rõuge Parish"
     assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ["Europe/Tallinn"]
 
 
