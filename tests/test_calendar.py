@@ -300,7 +300,7 @@ def test_the_subscribe_and_add_to_calendar_links_resolve(sauna):
     https = f"{base}files/calendars/rouge-et.ics"
     assert f'href="{https}"' in page
     assert f'href="webcal://{https.split("://", 1)[1]}"' in page
-    assert "Telli kalender" in page
+    assert "Telli sündmused oma kalendrisse" in page
     message = (site / "et/messages/suitsusaun.html").read_text(encoding="utf-8")
     link = re.search(r'<a href="([^"]+\.ics)" type="text/calendar">Lisa kalendrisse</a>', message)
     assert link, "no add-to-calendar link on the message page"

@@ -32,7 +32,7 @@ SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Fixed forever, like the feeds' tag authority: UIDs are UUIDs (RFC 7986 §5.3) minted from it and the message id.
 UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "tag:loov.vorumaa.ee,2026:event")
 WINDOW = timedelta(days=92)  # a municipality calendar keeps the events of about the past three months
-REFRESH = timedelta(hours=12)  # how often a subscribed client should fetch the calendar again
+REFRESH = timedelta(hours=12)  # how often a subscribed client should fetch the calendar again (and X-PUBLISHED-TTL)
 # Estonia's zone by its rules (EU summer time since 2002), written out rather than generated from the machine's
 # tz database: the bytes stay the same on every machine, and icalendar's generated VTIMEZONE dates the spring
 # change in summer time (04:00) where RFC 5545 wants the local time before it (03:00).
@@ -147,7 +147,7 @@ def ics(events: list[tuple[Message, str]], lang: str, ctx: RenderContext, name: 
         calendar.add("x-wr-calname", name)
         calendar.add("x-wr-timezone", TZID)
         calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        calendar.add("x-published-ttl", REFRESH)
+        calendar.add("x-published-ttl", "PT12H")  # the same, for Outlook
     calendar.add_component(Timezone.from_ical(VTIMEZONE))
     for message, key in sorted(events, key=lambda e: (e[0].event.start, e[0].id, e[1])):  # type: ignore[union-attr]
         calendar.add_component(vevent(message, key, lang, ctx))

@@ -188,15 +188,21 @@ def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, muni
             "municipalities": message.municipalities, "posters": _posters(ctx, files, lang),
             "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang),
             **_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang),
-            "add_to_calendar": add_to_calendar(ctx, files, text.lang)}
+            "add_to_calendar": add_to_calendar(ctx, message, files, text.lang)}
 
 
-def add_to_calendar(ctx: RenderContext, files: list[SiteFile], lang: str) -> list[dict]:
+def add_to_calendar(ctx: RenderContext, message: Message, files: list[SiteFile], lang: str) -> list[dict]:
     """An event's .ics files, each named by its municipality when the event has a venue in each; in the language
     of the message's text (a Võro page showing the Estonian text says it in Estonian)."""
     return [{"file": f, "text": label("add_to_calendar", lang),
              "place": ctx.brand.municipalities[f.municipality].name(lang) if f.municipality else ""}
-            for f in files if f.kind == "calendar"]
+            for f in sorted((f for f in files if f.kind == "calendar"), key=lambda f: _venue_order(message, f))]
+
+
+def _venue_order(message: Message, file: SiteFile) -> int:
+    """In the order the message names its venues, as its facts list them."""
+    venues = list(message.event.venues) if message.event else []
+    return venues.index(file.municipality) if file.municipality in venues else -1
 
 
 def municipality_calendar(ctx: RenderContext, catalog: Catalog, lang: str, municipality: str) -> dict | None:
