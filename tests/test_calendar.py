@@ -318,3 +318,21 @@ def test_a_whole_build_lists_the_calendar_among_the_message_files(sauna):
     page = (out / "site/en/messages/suitsusaun.html").read_text(encoding="utf-8")
     assert "<h3>Calendar</h3>" in page and "suitsusaun-en.ics" in page
     assert crawl(out / "site", sauna.settings.site_url) == []
+
+
+def test_kit_check_names_a_moved_event_whose_updated_was_not_raised(sauna):
+    """SEQUENCE rises with `updated:` alone: moving a published event without it is a `kit check` error naming
+    the field; with `updated:` raised there is nothing to say."""
+    from kit.check import check_project
+
+    make(sauna)
+    yaml = sauna.root / "messages/suitsusaun/message.yaml"
+    yaml.write_text(event_yaml("suitsusaun", start="2027-02-13 12:00 Europe/Tallinn",
+                               end="2027-02-13 18:00 Europe/Tallinn"), encoding="utf-8")
+    problems = [p for p in check_project(sauna.settings, registry=calendar_only()) if p.field == "updated"]
+    assert [(p.path, p.severity) for p in problems] == [("messages/suitsusaun/message.yaml", "error")]
+    assert problems[0].line == 7 and "set `updated:` to now" in problems[0].text  # the event: line (there is no updated: yet)
+    yaml.write_text(event_yaml("suitsusaun", start="2027-02-13 12:00 Europe/Tallinn",
+                               end="2027-02-13 18:00 Europe/Tallinn",
+                               extra="updated: 2026-11-20 14:30 Europe/Tallinn\n"), encoding="utf-8")
+    assert [p for p in check_project(sauna.settings, registry=calendar_only()) if p.field == "updated"] == []

@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
+from kit.errors import Problem
 from kit.i18n import label
-from kit.model import Artifact, Job, Message
+from kit.model import Artifact, Event as EventFacts, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
 
 TZID = "Europe/Tallinn"
@@ -204,5 +205,54 @@ def location(message: Message, key: str) -> str:
     return f"{venue}, {address}" if address and address not in venue else venue
 
 
-RENDERER = Renderer(name="calendar", plan=plan, render=render, plan_issues=plan_issues, brand_inputs=("municipalities.yaml",),
+# ---- kit check -----------------------------------------------------------------------------------------
+
+def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
+    """SEQUENCE rises only with `updated:`: an event whose time or place differs from the version last published
+    (outputs/state/public.json, read only) while `updated:` stayed the same would stay at its old time in every
+    subscriber's calendar. Said once per message, naming the field to set."""
+    if message.event is None or lang != ctx.settings.languages[0]:
+        return []
+    before = published_version(ctx, message.id)
+    if before is None or before.event is None or message.updated > before.updated:
+        return []
+    if _when_and_where(before.event) == _when_and_where(message.event):
+        return []
+    yaml = message.folder / "message.yaml"
+    return [Problem(_shown(yaml, ctx), _line_of(yaml, "updated:") or _line_of(yaml, "event:"), "updated",
+                    "the event's time or place changed since it was published, but `updated:` did not: calendars "
+                    "would keep the old one; set `updated:` to now (e.g. "
+                    f"{datetime.now(ctx.settings.tz):%Y-%m-%d %H:%M} {ctx.settings.default_timezone})")]
+
+
+def published_version(ctx: RenderContext, message_id: str) -> Message | None:
+    from kit.site.public import decode, load_record
+    from kit.store import Store
+
+    try:
+        return decode(Message, load_record(Store.open(ctx.settings.out))["messages"][message_id]["message"])
+    except (KeyError, TypeError, ValueError, AttributeError, OSError):
+        return None  # never published, or a record an older kit wrote: nothing to compare with
+
+
+def _when_and_where(event: EventFacts) -> tuple:
+    return (event.start, event.end, dict(event.venues), event.address)
+
+
+def _line_of(path, prefix: str) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(prefix)), 0)
+
+
+def _shown(path, ctx: RenderContext) -> str:
+    try:
+        return path.relative_to(ctx.settings.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+RENDERER = Renderer(name="calendar", plan=plan, render=render, plan_issues=plan_issues, check=check, brand_inputs=("municipalities.yaml",),
                     helpers=("kit.press",))
