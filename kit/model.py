@@ -193,7 +193,11 @@ class Job:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        """The messages this output is made of: it may be published only when all of them are public."""
+        """The messages this output is made of: it may be published only when all of them are public. An output
+        of several messages is planned under its variant as its id (kit/plan.py) and may hold none yet (a
+        municipality's calendar before its first event): it depends on no message."""
+        if not self.members and self.message_id == self.variant:
+            return ()
         return self.members or (self.message_id,)
 
     @property

@@ -134,10 +134,11 @@ class Store:
         planned = {job.key for job in jobs}
 
         def gone(key: str, entry: dict) -> bool:
-            kind, message_id, lang, _variant = key.split("/", 3)
+            kind, message_id, lang, variant = key.split("/", 3)
             if kind in planned_kinds:
                 return key not in planned
-            return lang not in languages or not any(m in messages for m in entry.get("members") or [message_id])
+            sources = Job(kind, message_id, lang, variant, (), members=tuple(entry.get("members") or ())).sources
+            return lang not in languages or (bool(sources) and not any(m in messages for m in sources))
 
         removed = []
         for key in [k for k, entry in self.manifest.items() if gone(k, entry)]:

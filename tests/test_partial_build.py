@@ -135,10 +135,10 @@ def test_a_deleted_message_is_removed_by_any_build(copy):
 
 
 def test_unknown_message_or_kind_is_a_clear_error(copy):
-    result = kit(copy, "build", "--message", "zzz", "--kind", "calendar")
+    result = kit(copy, "build", "--message", "zzz", "--kind", "hologram")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--message: no message 'zzz' (no messages/zzz/message.yaml)" in result.stderr
-    assert "--kind: no output kind 'calendar' (there are: social, poster, newsletter, press)" in result.stderr
+    assert "--kind: no output kind 'hologram' (there are: social, poster, newsletter, press, calendar)" in result.stderr
     assert kit(copy, "check", "--message", "zzz").returncode == 1
 
 

@@ -16,6 +16,7 @@ What keeps a client's copy right, with nothing but the source files (a fresh clo
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -24,7 +25,7 @@ from icalendar import Calendar, Event, Timezone
 
 from kit.errors import Problem
 from kit.i18n import label
-from kit.model import Artifact, Event as EventFacts, Job, Message
+from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, RenderContext, Renderer
 
 TZID = "Europe/Tallinn"
@@ -33,6 +34,7 @@ SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Fixed forever, like the feeds' tag authority: UIDs are UUIDs (RFC 7986 §5.3) minted from it and the message id.
 UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "tag:loov.vorumaa.ee,2026:event")
 WINDOW = timedelta(days=92)  # a municipality calendar keeps the events of about the past three months
+PUBLIC_RECORD = "state/public.json"  # what the site holds, written by kit/site/public.py (read by `kit check`)
 REFRESH = timedelta(hours=12)  # how often a subscribed client should fetch the calendar again (and X-PUBLISHED-TTL)
 # Estonia's zone by its rules (EU summer time since 2002), written out rather than generated from the machine's
 # tz database: the bytes stay the same on every machine, and icalendar's generated VTIMEZONE dates the spring
@@ -214,9 +216,11 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     if message.event is None or lang != ctx.settings.languages[0]:
         return []
     before = published_version(ctx, message.id)
-    if before is None or before.event is None or message.updated > before.updated:
+    if before is None or message.updated > before["updated"]:
         return []
-    if _when_and_where(before.event) == _when_and_where(message.event):
+    event = message.event
+    if (before["start"], before["end"], before["venues"], before["address"]) == \
+            (event.start, event.end, dict(event.venues), event.address):
         return []
     yaml = message.folder / "message.yaml"
     return [Problem(_shown(yaml, ctx), _line_of(yaml, "updated:") or _line_of(yaml, "event:"), "updated",
@@ -225,18 +229,23 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
                     f"{datetime.now(ctx.settings.tz):%Y-%m-%d %H:%M} {ctx.settings.default_timezone})")]
 
 
-def published_version(ctx: RenderContext, message_id: str) -> Message | None:
-    from kit.site.public import decode, load_record
-    from kit.store import Store
-
+def published_version(ctx: RenderContext, message_id: str) -> dict | None:
+    """The event and `updated:` of the message as last published, from the public record that the site stage
+    writes (kit/site/public.py, outputs/state/public.json). Read as JSON here, not through kit.site: the
+    calendar's code hash covers what it imports, and the site's code does not shape a calendar."""
     try:
-        return decode(Message, load_record(Store.open(ctx.settings.out))["messages"][message_id]["message"])
-    except (KeyError, TypeError, ValueError, AttributeError, OSError):
-        return None  # never published, or a record an older kit wrote: nothing to compare with
+        record = json.loads((ctx.settings.out / PUBLIC_RECORD).read_text(encoding="utf-8"))
+        message = record["messages"][message_id]["message"]
+        event = message["event"]
+        return {"updated": _moment(message["updated"]), "start": _moment(event["start"]),
+                "end": _moment(event["end"]) if event.get("end") else None,
+                "venues": dict(event["venues"]), "address": event.get("address", "")}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # never published, not an event then, or a record an older kit wrote: nothing to compare
 
 
-def _when_and_where(event: EventFacts) -> tuple:
-    return (event.start, event.end, dict(event.venues), event.address)
+def _moment(encoded: dict) -> datetime:
+    return datetime.fromisoformat(encoded["at"])
 
 
 def _line_of(path, prefix: str) -> int:

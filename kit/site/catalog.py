@@ -101,10 +101,9 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
     """Each public message is published whole: every job current, or else its previous public version."""
     record = load_record(store)
     by_message: dict[str, list[Job]] = {}
-    # An output made of several messages (a newsletter issue, a municipality calendar) may hold none yet: it is
-    # told from a message's job by its id, which names no message.
-    made_of_several = [j for j in jobs if j.members or j.message_id not in ctx.messages]
-    for job in (j for j in jobs if not (j.members or j.message_id not in ctx.messages)):
+    # An output made of several messages (a newsletter issue, a municipality calendar) may hold none yet.
+    made_of_several = [j for j in jobs if j.sources != (j.message_id,)]
+    for job in (j for j in jobs if j.sources == (j.message_id,)):
         by_message.setdefault(job.message_id, []).append(job)
     units, held, held_ids = _messages(ctx, by_message, store, record)
 
