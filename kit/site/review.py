@@ -30,12 +30,13 @@ KIND_ORDER = ("social", "poster", "press")  # cards first: they go out first
 THUMB_BOX = 160  # CSS px: the longer side of a thumbnail
 LANG_NAMES = {"et": "eesti", "en": "inglise", "vro": "võro"}  # „eesti keeles“, „inglise tekst“
 LANG_ADJECTIVES = {"et": "eestikeelne", "en": "ingliskeelne", "vro": "võrukeelne"}
-KIND_NAMES = {"social": "Sotsiaalmeedia", "poster": "Plakatid", "press": "Pressiteade", "newsletter": "Uudiskiri"}
+KIND_NAMES = {"social": "Sotsiaalmeedia", "poster": "Plakatid", "press": "Pressiteade", "newsletter": "Uudiskiri",
+              "calendar": "Kalender"}
 SOCIAL_NAMES = {"instagram-square": "Instagram, ruut", "instagram-portrait": "Instagram, püstine",
                 "story": "Lugu (story)", "link-preview": "Facebooki lingi eelvaade", "x": "X ja Mastodon",
                 "linkedin": "LinkedIn"}
 FILE_TYPES = {".pdf": "PDF", ".html": "HTML", ".txt": "tekst", ".docx": "Word", ".json": "JSON", ".eml": "e-kiri",
-              ".png": "PNG", ".jpg": "JPEG"}
+              ".png": "PNG", ".jpg": "JPEG", ".ics": "kalender"}
 
 # The texts to proofread, in the order a card, a poster and a release show them: (Column field, label).
 FIELDS = (("title", "Pealkiri"), ("summary", "Kokkuvõte"), ("points", "Punktid"), ("quote", "Tsitaat"),
