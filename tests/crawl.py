@@ -163,7 +163,7 @@ def _check_json_feed(site: Path, feed: Path, site_url: str) -> list[str]:
 
 def _check_calendar(site: Path, calendar: Path, site_url: str) -> list[str]:
     """Every URL an event gives (its message's page) is on the site."""
-    text = calendar.read_text(encoding="utf-8").replace("\r\n ", "")  # RFC 5545 folds long lines
+    text = calendar.read_bytes().decode("utf-8").replace("\r\n ", "")  # RFC 5545 folds long lines
     rel, problems = calendar.relative_to(site).as_posix(), []
     for url in re.findall(r"^URL[^:]*:(.*)$", text, flags=re.MULTILINE):
         target, _ = _target(site, site / "index.html", url.strip(), site_url)
