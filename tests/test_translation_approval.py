@@ -204,3 +204,23 @@ def test_a_bad_approved_record_is_an_error_naming_file_line_field(project, recor
     assert result.returncode == 1
     line = 4 if "approved.by" in said else 6 if "approved.at" in said else 7  # a missing field: its record
     assert f"messages/m/message.yaml:{line}: {said}" in result.stdout, result.stdout
+
+
+def test_review_sheet_says_who_approved_and_which_translation_fell_behind(three):
+    from conftest import context
+    from kit.content import load_content
+    from kit.site.review import review_sheet
+    from kit.store import Store
+
+    record_translated(three.root, "m", "vro")
+    retitle_estonian(three)
+    meta = three.root / "messages/m/message.yaml"
+    meta.write_text(meta.read_text().replace("themes:", "approved:\n  by: Kristi Vals\n  at: 2026-11-26T18:30+02:00\nthemes:"))
+    ctx = context(three)
+    warnings = list(load_content(ctx.settings, ctx.brand).warnings)
+    assert [str(p) for p in warnings if p.field == "title"] == [
+        "messages/m/vro.md:3: title: the Estonian text changed after this translation was written; update it, or "
+        "confirm it with kit translated m vro"]
+    html = review_sheet(ctx, [], Store.open(ctx.settings.out), warnings)
+    assert "kinnitas Kristi Vals, 26.11.2026 18.30" in html
+    assert "Eestikeelne tekst muutus pärast tõlkimist: uuenda tõlget või kinnita see käsuga kit translated m vro." in html
