@@ -15,26 +15,26 @@ from kit.errors import KitError, Problem
 
 
 class _Problems(KitError):
-    def __init__(self, message_id: str, problems: list[Problem], said: str):
-        self.message_id, self.problems = message_id, sorted(problems)
+    def __init__(self, problems: list[Problem], said: str, message_id: str):
+        self.problems, self.message_id = sorted(problems), message_id
         super().__init__("\n".join([said] + [f"  {p}" for p in self.problems]))
 
 
 class ApprovalRefused(_Problems):
     """The message has errors: it cannot be approved until they are fixed."""
 
-    def __init__(self, message_id: str, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], message_id: str = ""):
         errors = [p for p in problems if p.severity == "error"]
-        super().__init__(message_id, problems, f"{message_id} was not approved: fix {len(errors)} error(s) first "
-                                               "(nothing was written):")
+        super().__init__(problems, f"{message_id or 'the message'} was not approved: fix {len(errors)} error(s) "
+                                   "first (nothing was written):", message_id)
 
 
 class NeedsConfirmation(_Problems):
     """The message has warnings only: approving it takes the approver's explicit yes."""
 
-    def __init__(self, message_id: str, problems: list[Problem]):
-        super().__init__(message_id, problems, f"{message_id} has {len(problems)} warning(s); approve it anyway "
-                                               "only after reading them (kit approve --yes):")
+    def __init__(self, problems: list[Problem], message_id: str = ""):
+        super().__init__(problems, f"{message_id or 'the message'} has {len(problems)} warning(s); approve it "
+                                   "anyway only after reading them (kit approve --yes):", message_id)
 
 
 def approve(root: Path, message_id: str, by: str, when: datetime, accept_warnings: bool = False) -> None:
@@ -54,12 +54,14 @@ def approve(root: Path, message_id: str, by: str, when: datetime, accept_warning
         raise KitError(f"'{message_id}' is not a message id; use lowercase letters, digits and hyphens")
     settings = load_settings(root)
     path = settings.messages_dir / message_id / "message.yaml"
+    if not path.is_file():
+        raise KitError(f"no message '{message_id}' (no {path.relative_to(settings.root).as_posix()})")
     seen = version(path)  # what was checked is what gets approved: a change meanwhile refuses the write
     problems = check_project(settings, messages=[message_id], approving=True)
     if any(p.severity == "error" for p in problems):
-        raise ApprovalRefused(message_id, problems)
+        raise ApprovalRefused(problems, message_id)
     if problems and not accept_warnings:
-        raise NeedsConfirmation(message_id, problems)
+        raise NeedsConfirmation(problems, message_id)
     at = when.replace(microsecond=0).isoformat()
 
     def change(data: CommentedMap) -> None:
