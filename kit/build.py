@@ -23,6 +23,8 @@ from kit.render.pdf import environment_notices, forget_inherited_fonts
 from kit.site import build_site
 from kit.store import Store
 
+__all__ = ["build", "BuildReport", "load_project", "select", "plain_progress"]
+
 Progress = Callable[[int, int, JobResult], None]
 
 

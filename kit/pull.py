@@ -19,6 +19,8 @@ import requests
 from kit.errors import KitError
 from kit.store import write_atomic
 
+__all__ = ["pull", "PullReport"]
+
 STATE = ".kit-pull.json"
 TIMEOUT = (5, 60)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from kit.model import Artifact, Job, JobResult
 
+__all__ = ["Store", "BuiltJob", "BuiltFile", "write_atomic"]
+
 MANIFEST = "manifest.json"
 # Finished jobs, one JSON line each, appended as they finish: a build that is killed midway loses nothing it
 # finished. Read on top of the manifest, folded into it by `commit`, then removed.

@@ -27,6 +27,8 @@ from urllib.parse import urlparse
 from kit.config import Settings
 from kit.errors import PublishError
 
+__all__ = ["publish", "PublishReport", "Target", "open_target", "publishers"]
+
 MANIFEST = ".kit-publish.json"
 STAGING = ".kit-staging"  # hidden: deny reads of it on the server (README), and each run's folder is unguessable
 IMMUTABLE = "v/"  # content-addressed: a path here never changes its bytes

@@ -24,6 +24,8 @@ from kit.codehash import code_hash
 from kit.config import Settings
 from kit.model import Artifact, Brand, Job, Message
 
+__all__ = ["Renderer", "Registry", "RenderContext", "JobSpec", "Presentation", "Shown", "builtin_registry"]
+
 BUILTINS: tuple[str, ...] = ("kit.render.social", "kit.render.poster", "kit.render.newsletter", "kit.render.press")
 ENTRY_POINTS = "kit.renderers"
 
