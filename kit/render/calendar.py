@@ -26,7 +26,7 @@ from icalendar import Calendar, Event, Timezone
 from kit.errors import Problem
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
-from kit.render import JobSpec, RenderContext, Renderer
+from kit.render import JobSpec, Presentation, RenderContext, Renderer
 
 TZID = "Europe/Tallinn"
 TALLINN = ZoneInfo(TZID)
@@ -263,5 +263,9 @@ def _shown(path, ctx: RenderContext) -> str:
         return str(path)
 
 
-RENDERER = Renderer(name="calendar", plan=plan, render=render, plan_issues=plan_issues, check=check, brand_inputs=("municipalities.yaml",),
-                    helpers=("kit.press",))
+# On a message page the event's .ics is listed with its size and checksum under „Kalender“ after the other files,
+# and is RSS's one enclosure only for a message with nothing else. The "add to calendar" button and the
+# municipality page's subscribe box are the site's (kit/site/pages.py): they know calendars by their media type.
+RENDERER = Renderer(name="calendar", plan=plan, render=render, plan_issues=plan_issues, check=check,
+                    presentation=Presentation(section="files", title="calendar", order=50, rss_rank=90),
+                    brand_inputs=("municipalities.yaml",), helpers=("kit.press",))
