@@ -302,7 +302,8 @@ def test_the_subscribe_and_add_to_calendar_links_resolve(sauna):
     assert f'href="webcal://{https.split("://", 1)[1]}"' in page
     assert "Telli sündmused oma kalendrisse" in page
     message = (site / "et/messages/suitsusaun.html").read_text(encoding="utf-8")
-    link = re.search(r'<a href="([^"]+\.ics)" type="text/calendar">Lisa kalendrisse</a>', message)
+    link = re.search(r'<a href="([^"]+\.ics)" type="text/calendar">Lisa kalendrisse '
+                     r'<span class="meta">\(ICS, 1\xa0kB, eesti keeles, 2\.\xa0november\xa02026\)</span></a>', message)
     assert link, "no add-to-calendar link on the message page"
     assert (site / "et/messages" / link.group(1)).resolve().read_bytes() == \
         (out / "kit/calendar/suitsusaun/et/suitsusaun-et.ics").read_bytes()

@@ -165,7 +165,7 @@ def test_download_links_name_type_size_language_and_date(site):
     page = site / "site/et/messages/suitsusaun.html"
     downloads = [(href, text) for href, text in links(page).links if "/files/" in href]
     assert downloads
-    pattern = re.compile(r"\((PDF|JPEG|PNG|HTML|TXT|DOCX|EML|JSON|MARKDOWN), [\d,]+\s(kB|MB), "
+    pattern = re.compile(r"\((PDF|JPEG|PNG|HTML|TXT|DOCX|EML|JSON|MARKDOWN|ICS), [\d,]+\s(kB|MB), "
                          r"(eesti|inglise|võru) keeles, 16\.\s?november\s2026\)$")
     for href, text in downloads:
         assert pattern.search(text), (href, text)

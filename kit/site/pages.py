@@ -187,8 +187,9 @@ def _item(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, m
 
 def add_to_calendar(ctx: RenderContext, message: Message, files: list[SiteFile], lang: str) -> list[dict]:
     """An event's .ics files, each named by its municipality when the event has a venue in each; in the language
-    of the message's text (a Võro page showing the Estonian text says it in Estonian)."""
-    return [{"file": f, "text": label("add_to_calendar", lang),
+    of the message's text (a Võro page showing the Estonian text says it in Estonian). Like every link to a file,
+    it names the file's type, size, language and date."""
+    return [{"file": f, "text": label("add_to_calendar", lang), "meta": describe(f, lang, page_date(message.date, lang)),
              "place": ctx.brand.municipalities[f.municipality].name(lang) if f.municipality else ""}
             for f in sorted((f for f in files if f.media_type == "text/calendar"), key=lambda f: _venue_order(message, f))]
 
