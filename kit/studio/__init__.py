@@ -1,0 +1,40 @@
+"""kit studio: write, translate, preview and approve messages in the browser (`kit studio`, `make studio`)."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import webbrowser
+
+from kit.config import Settings
+from kit.errors import KitError
+
+LOCAL = ("127.0.0.1", "localhost", "::1")
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8100, password: str = "",
+          open_browser: bool = True) -> None:
+    """Run the studio until Ctrl+C. Only this machine can reach it unless `host` says otherwise, and then a
+    password is required: the studio writes the project's files."""
+    from werkzeug.serving import run_simple
+
+    from kit.studio.app import LOCAL_HOSTS, create_app
+
+    if host not in LOCAL and not password:
+        raise KitError(f"--host {host}: the studio would be reachable from other machines; give a password with "
+                       "--password or KIT_STUDIO_PASSWORD")
+    app = create_app(settings, password=password, allowed_hosts=LOCAL_HOSTS if host in LOCAL else ())
+    url = f"http://{'127.0.0.1' if host in LOCAL else host}:{port}/"
+    if open_browser and can_open_browser():
+        threading.Timer(0.8, webbrowser.open, (url,)).start()
+    print(f"kit studio: {url} (Ctrl+C stops)", file=sys.stderr, flush=True)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def can_open_browser() -> bool:
+    """Not in CI, and on Linux only with a display to show a window on."""
+    if os.environ.get("CI"):
+        return False
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True

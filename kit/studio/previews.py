@@ -1,0 +1,126 @@
+"""Previews of the real outputs: after a save the studio runs `kit build --message ID` (the same command a user
+would, in a process of its own, one build at a time since builds share outputs/manifest) and the editor shows
+each output file from outputs/kit the moment the build's journal says its job is done: the bytes kit publishes."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import kit
+from kit.build import load_project
+from kit.config import Settings
+from kit.errors import KitError
+from kit.model import Job
+from kit.plan import plan
+from kit.render import RenderContext, builtin_registry
+from kit.store import Store
+
+
+@dataclass
+class Run:
+    message_id: str
+    requested: float  # time.monotonic() of the save
+    state: str = "queued"  # queued | running | done
+    jobs: list[Job] = field(default_factory=list)
+    returncode: int | None = None
+    output: str = ""  # what the build said (warnings, failed jobs)
+    finished: float | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    job: Job
+    path: str  # relative to outputs/kit
+    state: str  # done | failed | pending | stale
+    stamp: str = ""  # part of the file's SHA-256, so a browser never shows a replaced image from its cache
+    error: str = ""
+
+
+def message_jobs(settings: Settings, message_id: str) -> list[Job]:
+    """Every job of a message (and of the newsletter issues it is in), as `kit build` plans them now."""
+    brand, content = load_project(settings)
+    ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
+                        now=datetime.now(settings.tz), intros=content.intros or {})
+    return [job for job in plan(ctx, builtin_registry()) if message_id in job.sources]
+
+
+def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
+    """Each planned file with its state in the build manifest (and journal, which a running build appends to)."""
+    store = Store.open(settings.out)
+    found = []
+    for job in jobs:
+        entry = store.manifest.get(job.key, {})
+        if store.is_current(job):
+            state, sums = "done", entry.get("sha256", {})
+        elif entry.get("error") and not running:
+            state, sums = "failed", {}
+        else:
+            state, sums = ("pending" if running else "stale"), {}
+        for path in job.outputs:
+            found.append(Output(job, path, state, sums.get(path, "")[:12], entry.get("error", "")))
+    return found
+
+
+class Previews:
+    """One background thread that runs the requested builds one after the other."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.runs: dict[str, Run] = {}
+        self._queue: list[str] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def request(self, message_id: str) -> Run:
+        with self._wake:
+            run = Run(message_id, time.monotonic())
+            self.runs[message_id] = run
+            if message_id not in self._queue:
+                self._queue.append(message_id)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="kit-studio-previews", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        return run
+
+    def wait(self, message_id: str, timeout: float = 300) -> Run | None:
+        """For tests and the benchmark: block until the message's build has finished."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.runs.get(message_id)
+            if run is None or run.state == "done":
+                return run
+            time.sleep(0.05)
+        return self.runs.get(message_id)
+
+    def _work(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queue:
+                    self._wake.wait()
+                message_id = self._queue.pop(0)
+                run = self.runs[message_id]
+                run.state = "running"
+            self._build(run)
+
+    def _build(self, run: Run) -> None:
+        try:
+            run.jobs = message_jobs(self.settings, run.message_id)
+        except KitError as exc:  # the project does not load (another message's error): the build says the same
+            run.output = str(exc)
+        if run.jobs:
+            env_path = str(Path(kit.__file__).resolve().parent.parent)
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (env_path, os.environ.get("PYTHONPATH"))))}
+            result = subprocess.run([sys.executable, "-m", "kit", "--root", str(self.settings.root), "build",
+                                     "--message", run.message_id], capture_output=True, text=True, env=env)
+            run.returncode = result.returncode
+            run.output = "\n".join(line for line in (result.stdout + result.stderr).splitlines()
+                                   if line.startswith(("warning:", "failed:", "error:", "  ")))
+        run.finished = time.monotonic()
+        run.state = "done"
