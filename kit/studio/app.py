@@ -282,12 +282,13 @@ def _clicked_focus() -> str:
     """A click on the photo (an <input type=image>, so it works without JavaScript) gives its x and y in CSS px."""
     try:
         x, y = float(request.form["focus.x"]), float(request.form["focus.y"])
+        width = float(request.form.get("focus.width", FOCUS_WIDTH))  # as shown: a script says if a phone shrank it
         height = float(request.form.get("focus.height", "0"))
     except (KeyError, ValueError):
         return ""
-    if height <= 0:
+    if width <= 0 or height <= 0:
         return ""
-    fx, fy = min(max(x / FOCUS_WIDTH, 0), 1), min(max(y / height, 0), 1)
+    fx, fy = min(max(x / width, 0), 1), min(max(y / height, 0), 1)
     return f"{fx:.2f} {fy:.2f}"
 
 
@@ -297,7 +298,7 @@ GROUPS = ("waiting", "approved", "embargoed", "published", "expired", "drafts", 
 
 def _name(item: Any, lang: str) -> str:
     names = getattr(item, "names", None)
-    if isinstance(names, dict) or hasattr(names, "get"):
+    if names is not None:
         return str(names.get(lang) or names.get("et") or item.id)
     return str(getattr(item, "name", item.id))
 

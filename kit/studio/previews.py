@@ -76,6 +76,21 @@ class Previews:
         self._queue: list[str] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen | None = None
+        self._closed = False
+
+    def close(self) -> None:
+        """Stop: no new build starts, a running one is ended (it resumes from its journal next time)."""
+        with self._wake:
+            self._closed = True
+            self._queue.clear()
+            process = self._process
+        if process and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     def request(self, message_id: str) -> Run:
         with self._wake:
@@ -103,7 +118,9 @@ class Previews:
         while True:
             with self._wake:
                 while not self._queue:
-                    self._wake.wait()
+                    if self._closed:
+                        return
+                    self._wake.wait(1)
                 message_id = self._queue.pop(0)
                 run = self.runs[message_id]
                 run.state = "running"
@@ -117,10 +134,15 @@ class Previews:
         if run.jobs:
             env_path = str(Path(kit.__file__).resolve().parent.parent)
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (env_path, os.environ.get("PYTHONPATH"))))}
-            result = subprocess.run([sys.executable, "-m", "kit", "--root", str(self.settings.root), "build",
-                                     "--message", run.message_id], capture_output=True, text=True, env=env)
-            run.returncode = result.returncode
-            run.output = "\n".join(line for line in (result.stdout + result.stderr).splitlines()
+            with self._wake:
+                if self._closed:
+                    return
+                process = self._process = subprocess.Popen(
+                    [sys.executable, "-m", "kit", "--root", str(self.settings.root), "build", "--message", run.message_id],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            said, _ = process.communicate()
+            run.returncode = process.returncode
+            run.output = "\n".join(line for line in said.splitlines()
                                    if line.startswith(("warning:", "failed:", "error:", "  ")))
         run.finished = time.monotonic()
         run.state = "done"

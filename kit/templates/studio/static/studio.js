@@ -7,13 +7,21 @@ document.addEventListener("DOMContentLoaded", () => {
     dot.style.left = `${(x || 0.5) * 100}%`;
     dot.style.top = `${(y || 0.5) * 100}%`;
   }
+  // A click on the photo sets the focus: say the size it is shown at (a phone may show it smaller).
+  for (const picture of document.querySelectorAll(".focus-image")) {
+    picture.addEventListener("click", () => {
+      const box = picture.getBoundingClientRect();
+      picture.form.elements["focus.width"].value = box.width;
+      picture.form.elements["focus.height"].value = box.height;
+    });
+  }
   // Previews: while a build runs, fetch the list again until it is done (each file appears as its job finishes).
   const list = document.getElementById("preview-list");
   const poll = () => {
     if (!list || !list.querySelector('[data-running="yes"]')) return;
     setTimeout(() => fetch(list.dataset.src, {credentials: "same-origin"})
       .then((r) => r.ok ? r.text() : Promise.reject(r.status))
-      .then((html) => { list.innerHTML = html; poll(); })
+      .then((html) => { if (html !== list.dataset.last) { list.dataset.last = html; list.innerHTML = html; } poll(); })
       .catch(() => setTimeout(poll, 2000)), 400);
   };
   poll();
