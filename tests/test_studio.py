@@ -106,6 +106,12 @@ def fill(driver, name: str, text: str) -> None:
     element.send_keys(text)
 
 
+def click(driver, element) -> None:
+    """Click as a user would, with the element scrolled to the middle (the sticky save bar covers the bottom)."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def save(driver) -> None:
     from selenium.webdriver.common.by import By
 
@@ -138,7 +144,7 @@ def test_a_new_message_filled_in_three_languages_is_saved_to_files_and_its_squar
 
     for box in browser.find_elements(By.CSS_SELECTOR, 'input[name="municipalities"]'):
         if box.is_selected() != (box.get_attribute("value") == "antsla"):
-            box.click()
+            click(browser, box)
     texts = {"et": ("Talgupäev Antslas", "Koristame koos järve kallast.", "Kindad ja kotid on kohal", "Tule appi!"),
              "en": ("Clean-up day in Antsla", "We clean the lake shore together.", "Gloves and bags provided",
                     "Come and help!"),
@@ -226,7 +232,7 @@ def test_undo_puts_back_the_files_before_the_last_save(studio, browser):
     save(browser)
     wait_for(lambda: "saved=1" in browser.current_url, 20, "the save")
     assert "Ajutine pealkiri" in (folder / "et.md").read_text(encoding="utf-8")
-    browser.find_element(By.CSS_SELECTOR, 'form[action$="/undo"] button').click()
+    click(browser, browser.find_element(By.CSS_SELECTOR, 'form[action$="/undo"] button'))
     wait_for(lambda: "undone=1" in browser.current_url, 20, "the undo")
     assert folder_bytes(folder) == before
 
@@ -259,7 +265,7 @@ def test_changing_the_estonian_title_marks_the_voro_title_stale(studio, browser)
     assert browser.find_elements(By.CSS_SELECTOR, '[data-id="talgud"] .lang.stale')
     # the translator confirms the Võro title: it is no longer stale
     browser.get(f"{studio.url}/m/talgud")
-    browser.find_element(By.CSS_SELECTOR, '[id="f-vro.title"] input[name="vro.confirm"]').click()
+    click(browser, browser.find_element(By.CSS_SELECTOR, '[id="f-vro.title"] input[name="vro.confirm"]'))
     save(browser)
     wait_for(lambda: "saved=1" in browser.current_url, 20, "the save")
     stale = {e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, ".field.stale")}
@@ -274,12 +280,12 @@ def test_approve_writes_who_and_when_and_asks_to_confirm_warnings(studio, browse
     folder = studio.project.add("talgud", meta=META.format(status="draft"), texts=texts)
     browser.get(f"{studio.url}/m/talgud")
     fill(browser, "by", "Mari Maasikas")
-    browser.find_element(By.CSS_SELECTOR, "#approve button[type=submit]").click()
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#approve button[type=submit]"))
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#approve [role=alert]"), 10, "the confirmation")
     assert "status: draft" in (folder / "message.yaml").read_text(encoding="utf-8")
     fill(browser, "by", "Mari Maasikas")
-    browser.find_element(By.NAME, "accept_warnings").click()
-    browser.find_element(By.CSS_SELECTOR, "#approve button[type=submit]").click()
+    click(browser, browser.find_element(By.NAME, "accept_warnings"))
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#approve button[type=submit]"))
     wait_for(lambda: "saved=approved" in browser.current_url, 20, "the approval")
     meta = (folder / "message.yaml").read_text(encoding="utf-8")
     assert "status: approved" in meta and "Mari Maasikas" in meta
@@ -295,7 +301,7 @@ def test_approve_is_refused_while_there_are_errors(studio, browser):
     before = folder_bytes(folder)
     browser.get(f"{studio.url}/m/talgud")
     fill(browser, "by", "Mari Maasikas")
-    browser.find_element(By.CSS_SELECTOR, "#approve button[type=submit]").click()
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#approve button[type=submit]"))
     alert = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#approve [role=alert]"), 10, "the refusal")[0]
     assert "cta_url" in alert.text
     assert folder_bytes(folder) == before

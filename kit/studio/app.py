@@ -146,9 +146,11 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
                 approval: hooks.ApprovalProblems | None = None, message: Message | None = None) -> Any:
         if problems is None:
             message, problems = editing.check_sources(settings, brand, message_id, sources)
+        run = previews.runs.get(message_id)
+        if run and run.state == "done" and status == 200:
+            problems = sorted(set(problems) | set(run.problems))
         placed = editing.problems_by_field(problems, settings, set(values))
         stale = {lang: hooks.stale_fields(message, lang) for lang in settings.languages} if message else {}
-        run = previews.runs.get(message_id)
         jobs = run.jobs if run and run.jobs else _jobs(settings, message_id)
         running = bool(run and run.state != "done")
         files = outputs(settings, jobs, running)

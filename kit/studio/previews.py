@@ -15,7 +15,7 @@ from pathlib import Path
 import kit
 from kit.build import load_project
 from kit.config import Settings
-from kit.errors import KitError
+from kit.errors import KitError, Problem
 from kit.model import Job
 from kit.plan import plan
 from kit.render import RenderContext, builtin_registry
@@ -31,6 +31,9 @@ class Run:
     returncode: int | None = None
     output: str = ""  # what the build said (warnings, failed jobs)
     finished: float | None = None
+    # What `kit check --message ID` says once the build is done: the renderers' pre-flight of the jobs that
+    # failed (a text that does not fit a card or a poster, naming the format), next to their fields.
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -144,5 +147,16 @@ class Previews:
             run.returncode = process.returncode
             run.output = "\n".join(line for line in said.splitlines()
                                    if line.startswith(("warning:", "failed:", "error:", "  ")))
+            if run.returncode:
+                run.problems = self._preflight(run.message_id)
         run.finished = time.monotonic()
         run.state = "done"
+
+    def _preflight(self, message_id: str) -> list[Problem]:
+        from kit.check import check_project
+
+        try:
+            return [p for p in check_project(self.settings, messages=[message_id])
+                    if f"/{message_id}/" in p.path]
+        except KitError:
+            return []
