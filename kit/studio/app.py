@@ -377,7 +377,9 @@ def _desk_row(folder: Path, settings: Settings, brand: Brand, message: Message |
         group = "approved"
     return {"id": folder.name, "title": values.get("et.title") or folder.name, "group": group, "when": when,
             "present": present, "stale": stale, "municipalities": values["municipalities"], "themes": values["themes"],
-            "event": values["event.start"].replace("T", " "), "errors": errors, "warnings": len(mine) - errors,
+            "everywhere": set(values["municipalities"]) >= set(brand.municipalities),
+            "event": message.event.start.strftime("%d.%m.%Y %H:%M") if message and message.event else "",
+            "errors": errors, "warnings": len(mine) - errors,
             "status": status}
 
 
