@@ -421,3 +421,18 @@ def test_another_address_needs_a_password(studio_project):
         assert requests.get(guarded.url + "/", auth=("kit", "sala-sõna".encode()), timeout=10).status_code == 200
     finally:
         guarded.close()
+
+
+# ---- a text that does not fit: after the build, next to its field, naming the format -----------------------
+
+def test_a_title_that_cannot_fit_a_card_is_flagged_next_to_it_with_the_format(studio, browser):
+    studio.project.add("talgud", meta=META.format(status="draft"), texts=THREE_LANGUAGE_TEXTS)
+    browser.get(f"{studio.url}/m/talgud")
+    fill(browser, "vro.title", "Talgu" + "päiväkoristamisõ" * 6)  # one word far wider than any card
+    save(browser)
+    wait_for(lambda: "saved=1" in browser.current_url, 20, "the save")
+    assert studio.previews.wait("talgud", 400).returncode == 1  # the build failed those jobs
+    browser.get(f"{studio.url}/m/talgud")
+    problems = field_problems(browser, "vro.title")
+    assert any(re.search(r"talgud \(vro, (instagram-square|story|x|linkedin|link-preview)\)", p) for p in problems), problems
+    assert not field_problems(browser, "et.title")
