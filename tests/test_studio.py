@@ -436,3 +436,24 @@ def test_a_title_that_cannot_fit_a_card_is_flagged_next_to_it_with_the_format(st
     problems = field_problems(browser, "vro.title")
     assert any(re.search(r"talgud \(vro, (instagram-square|story|x|linkedin|link-preview)\)", p) for p in problems), problems
     assert not field_problems(browser, "et.title")
+
+
+def test_a_photo_sent_with_a_save_refused_for_another_field_is_not_asked_for_again(studio, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    folder = studio.project.add("talgud", meta=META.format(status="draft"), texts=THREE_LANGUAGE_TEXTS)
+    before = folder_bytes(folder)
+    photo = tmp_path / "sild.jpg"
+    landscape((1000, 700), sky="#DDEEFF").save(photo, quality=90)
+    browser.get(f"{studio.url}/m/talgud")
+    browser.find_element(By.NAME, "image.upload").send_keys(str(photo))
+    fill(browser, "image.credit", "")
+    save(browser)
+    assert wait_for(lambda: field_problems(browser, "image.credit"), 10, "the credit problem")
+    assert folder_bytes(folder) == before
+    fill(browser, "image.credit", "Mari Maasikas")
+    save(browser)
+    wait_for(lambda: "saved=1" in browser.current_url, 20, "the save")
+    name = re.search(r"file: (\S+)", (folder / "message.yaml").read_text(encoding="utf-8")).group(1)
+    assert name.startswith("sild-") and (folder / name).read_bytes() == photo.read_bytes()
+    assert not list((studio.project.root / "outputs" / "state" / "studio-uploads").rglob("*.jpg"))

@@ -38,6 +38,8 @@ MAX_UPLOAD = 40 * 1024 * 1024  # a camera JPEG at 40 megapixels, the most `kit c
 IMAGE_SUFFIXES = {".jpg": ".jpg", ".jpeg": ".jpg", ".png": ".png", ".webp": ".webp"}
 FOCUS_WIDTH = 320  # CSS px the focus picture is shown at: a click's x / FOCUS_WIDTH is the focus from the left
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+UPLOADS = Path("state/studio-uploads")  # under outputs/: photos of a save refused for another field
+UPLOADED = re.compile(r"[a-z0-9-]{1,40}-[0-9a-f]{8}\.(jpg|png|webp)")
 
 
 def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str, ...] = LOCAL_HOSTS) -> Flask:
@@ -172,6 +174,7 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
         old = editing.form_values(sources, settings, brand)
         form = _posted(old)
         upload, upload_problem = _upload(message_id, sources, form)
+        upload = upload or _staged(message_id, str(form.get("image.file", "")))
         focus = _clicked_focus()
         if focus:
             form["image.focus"] = focus
@@ -187,12 +190,19 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
                                                   {upload[0]: upload[1]} if upload else None)
         problems += upload_problem
         if any(p.severity == "error" for p in problems):
+            if upload and not any(p.field == "image.file" for p in problems):
+                # A sound photo sent with a save refused for another field waits in outputs/state/, so that the
+                # writer fixes that field and saves again without choosing the file again.
+                write_atomic(settings.out / UPLOADS / message_id / upload[0], upload[1])
+            else:
+                form["image.file"] = old["image.file"]
             return _editor(message_id, sources, form, brand, problems=problems, status=422, message=message,
                            banner=t("not saved"))
         written = []
         try:
             if upload:
                 write_atomic(settings.messages_dir / message_id / upload[0], upload[1])
+                (settings.out / UPLOADS / message_id / upload[0]).unlink(missing_ok=True)
             for name, text in after.texts.items():
                 if text != sources.texts[name]:
                     write_source(settings.root, editing.message_rel(settings, message_id, name), text,
@@ -262,6 +272,14 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
     @app.get("/out/<path:rel>")
     def output_file(rel: str) -> Any:
         return send_from_directory(settings.out / "kit", rel, max_age=0)
+
+    def _staged(message_id: str, name: str) -> tuple[str, bytes] | None:
+        """The photo of an earlier refused save, named by the form's image.file: only a name the studio made,
+        only from its own waiting room, and only while the message folder has no such file yet."""
+        if not UPLOADED.fullmatch(name) or (settings.messages_dir / message_id / name).exists():
+            return None
+        waiting = settings.out / UPLOADS / message_id / name
+        return (name, waiting.read_bytes()) if waiting.is_file() else None
 
     def _upload(message_id: str, sources: editing.Sources, form: dict[str, Any]) -> tuple[tuple[str, bytes] | None, list[Problem]]:
         file = request.files.get("image.upload")
