@@ -49,10 +49,10 @@ def studio_figures() -> dict:
             run = previews.runs[MESSAGE]
             files = outputs(settings, run.jobs, running=True) if run.jobs else []
             now = time.perf_counter() - started
-            done = {f.path for f in files if f.state == "done"}
+            done = {path for o in files if o.state == "done" for path, _ in o.files}
             if FIRST in done:
                 marks.setdefault("first_card", now)
-            if files and all(f.path in done for f in files if f.job.lang == "et"):
+            if files and all(o.state == "done" for o in files if o.job.lang == "et"):
                 marks.setdefault("all_et", now)
             if run.state == "done":
                 marks["all"] = now

@@ -162,7 +162,7 @@ def test_a_new_message_filled_in_three_languages_is_saved_to_files_and_its_squar
     meta = (folder / "message.yaml").read_text(encoding="utf-8")
     assert "municipalities: [antsla]" in meta and "# embargo:" in meta  # comments kit new wrote are kept
 
-    card = 'li[data-path="social/talgud/et/instagram-square.jpg"][data-state="done"] img'
+    card = 'a[data-path="social/talgud/et/instagram-square.jpg"][data-state="done"] img'
     src, shown_width = wait_for(lambda: browser.execute_script(
         "const i = document.querySelector(arguments[0]);"
         "return i && i.complete && i.naturalWidth ? [i.src, i.naturalWidth] : null", card), 120, "the square card")

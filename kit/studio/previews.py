@@ -38,11 +38,21 @@ class Run:
 
 @dataclass(frozen=True)
 class Output:
+    """One job's files as the editor shows them: its pictures, its caption text, links to the rest."""
+
     job: Job
-    path: str  # relative to outputs/kit
     state: str  # done | failed | pending | stale
-    stamp: str = ""  # part of the file's SHA-256, so a browser never shows a replaced image from its cache
+    files: tuple[tuple[str, str], ...]  # (path relative to outputs/kit, part of its SHA-256 so no browser shows a stale copy)
     error: str = ""
+    caption: str = ""  # a social card's caption file, as written
+
+    @property
+    def pictures(self) -> list[tuple[str, str]]:
+        return [(path, stamp) for path, stamp in self.files if path.endswith((".jpg", ".png"))]
+
+    @property
+    def others(self) -> list[tuple[str, str]]:
+        return [(path, stamp) for path, stamp in self.files if not path.endswith((".jpg", ".png"))]
 
 
 def message_jobs(settings: Settings, message_id: str) -> list[Job]:
@@ -75,7 +85,7 @@ def render_first(settings: Settings, ctx: RenderContext, registry: Registry, job
 
 
 def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
-    """Each planned file with its state in the build manifest (and journal, which a running build appends to)."""
+    """Each planned job with its state in the build manifest (and journal, which a running build appends to)."""
     store = Store.open(settings.out)
     found = []
     for job in jobs:
@@ -86,8 +96,12 @@ def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
             state, sums = "failed", {}
         else:
             state, sums = ("pending" if running else "stale"), {}
-        for path in job.outputs:
-            found.append(Output(job, path, state, sums.get(path, "")[:12], entry.get("error", "")))
+        caption = ""
+        text = next((p for p in job.outputs if p.endswith(".txt")), "")
+        if state == "done" and job.kind == "social" and text:
+            caption = (store.kit_dir / text).read_text(encoding="utf-8", errors="replace")[:3000]
+        found.append(Output(job, state, tuple((p, sums.get(p, "")[:12]) for p in job.outputs),
+                            entry.get("error", "") if state == "failed" else "", caption))
     return found
 
 

@@ -43,7 +43,7 @@ WORDS: dict[str, dict[str, str]] = {
         "characters": "märki", "edit": "Muuda", "back": "Tagasi sõnumite juurde", "error": "Viga",
         "draft": "mustand", "status.approved": "kinnitatud", "status.withdrawn": "tagasi võetud", "language": "Keel",
         "open": "Ava", "files": "Failid", "no event": "—", "counter": "{n} / {limit} ({platform})",
-        "build said": "Ehitus teatas", "current photo": "Praegune pilt",
+        "build said": "Ehitus teatas", "caption": "Postituse tekst", "current photo": "Praegune pilt",
     },
     "en": {
         "studio": "kit studio", "desk": "Messages", "new message": "New message", "switch": "eesti keel",
@@ -83,7 +83,7 @@ WORDS: dict[str, dict[str, str]] = {
         "characters": "characters", "edit": "Edit", "back": "Back to the messages", "error": "Error",
         "draft": "draft", "status.approved": "approved", "status.withdrawn": "withdrawn", "language": "Language",
         "open": "Open", "files": "Files", "no event": "—", "counter": "{n} / {limit} ({platform})",
-        "build said": "The build said", "current photo": "Current photo",
+        "build said": "The build said", "caption": "Post text", "current photo": "Current photo",
     },
 }
 
