@@ -10,10 +10,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import kit
+from kit.brand import load_brand
 from kit.build import load_project
+from kit.content import load_message
 from kit.config import Settings
 from kit.errors import KitError, Problem
 from kit.model import Job
@@ -64,24 +67,38 @@ def _planned(settings: Settings, message_id: str) -> tuple[RenderContext, Regist
     brand, content = load_project(settings)
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=datetime.now(settings.tz), intros=content.intros or {})
-    registry = builtin_registry()
+    registry = _registry()
     return ctx, registry, [job for job in plan(ctx, registry) if message_id in job.sources]
 
 
 FIRST = ("social", "instagram-square")  # the preview a writer looks at first
 
 
-def render_first(settings: Settings, ctx: RenderContext, registry: Registry, jobs: list[Job]) -> None:
+def render_first(settings: Settings, message_id: str) -> None:
     """Render the square card of the first language here, before the build process has even started (it then
-    finds the job current and skips it): the same renderer, the same job, the same bytes, a second sooner."""
+    finds the job current and skips it): the same renderer, the same job and hash, the same bytes, seconds sooner.
+    Only this message is read: a job's hash is made of its own message, the brand, the code and the settings."""
     from kit.build import _init_worker, render_job
 
+    brand, problems = load_brand(settings.brand_dir, settings.root)
+    if brand is None or any(p.severity == "error" for p in problems):
+        return
+    message, _ = load_message(settings.messages_dir / message_id, settings, brand)
+    if message is None:
+        return
+    ctx = RenderContext(settings=settings, brand=brand, messages={message.id: message}, now=datetime.now(settings.tz))
+    registry = _registry()
     store = Store.open(settings.out)
-    for job in jobs:
-        if (job.kind, job.variant) == FIRST and not store.is_current(job):
+    for job in plan(ctx, registry):
+        if (job.kind, job.variant, job.lang) == (*FIRST, settings.languages[0]) and not store.is_current(job):
             _init_worker(ctx, registry)
             store.save(render_job(job))  # into the journal; the build's commit folds it into the manifest
             return
+
+
+@lru_cache(maxsize=1)
+def _registry() -> Registry:
+    return builtin_registry()
 
 
 def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
@@ -166,8 +183,8 @@ class Previews:
 
     def _build(self, run: Run) -> None:
         try:
-            ctx, registry, run.jobs = _planned(self.settings, run.message_id)
-            render_first(self.settings, ctx, registry, run.jobs)
+            render_first(self.settings, run.message_id)
+            run.jobs = message_jobs(self.settings, run.message_id)
         except KitError as exc:  # the project does not load (another message's error): the build says the same
             run.output = str(exc)
         if run.jobs:
