@@ -457,3 +457,15 @@ def test_a_photo_sent_with_a_save_refused_for_another_field_is_not_asked_for_aga
     name = re.search(r"file: (\S+)", (folder / "message.yaml").read_text(encoding="utf-8")).group(1)
     assert name.startswith("sild-") and (folder / name).read_bytes() == photo.read_bytes()
     assert not list((studio.project.root / "outputs" / "state" / "studio-uploads").rglob("*.jpg"))
+
+
+def test_a_problem_appears_next_to_its_field_while_typing_and_nothing_is_written(studio, browser):
+    folder = studio.project.add("talgud", meta=META.format(status="draft"), texts=THREE_LANGUAGE_TEXTS)
+    before = folder_bytes(folder)
+    browser.get(f"{studio.url}/m/talgud")
+    fill(browser, "cta_url", "ftp://example.org/talgud")
+    said = wait_for(lambda: field_problems(browser, "cta_url"), 10, "the problem while typing")
+    assert said == ["messages/talgud/message.yaml:6: cta_url: 'ftp://example.org/talgud' is not an absolute https:// address"]
+    fill(browser, "cta_url", "https://example.org/talgud")
+    wait_for(lambda: not field_problems(browser, "cta_url"), 10, "the problem to go")
+    assert folder_bytes(folder) == before

@@ -220,6 +220,18 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
         previews.request(message_id)
         return redirect(f"/m/{message_id}?saved=1#previews", 303)
 
+    @app.post("/m/<message_id>/check")
+    def check_as_typed(message_id: str) -> Any:
+        """The problems of the form as typed, without saving (the page asks while the user types): the loader on
+        the would-be files, as on save. Field name -> the problems as `kit check` words them."""
+        brand = _brand(settings)
+        sources = _sources(settings, message_id)
+        form = _posted(editing.form_values(sources, settings, brand))
+        after = editing.apply_form(sources, form, settings, brand)
+        _, problems = editing.check_sources(settings, brand, message_id, after)
+        placed = editing.problems_by_field(problems, settings, set(form) | {"image.file"})
+        return {name: [{"text": str(p), "severity": p.severity} for p in found] for name, found in placed.items()}
+
     @app.post("/m/<message_id>/undo")
     def undo_save(message_id: str) -> Any:
         _sources(settings, message_id)

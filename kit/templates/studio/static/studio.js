@@ -25,6 +25,42 @@ document.addEventListener("DOMContentLoaded", () => {
       .catch(() => setTimeout(poll, 2000)), 400);
   };
   poll();
+  // Checks as you type: the same check as on save, asked of the studio a moment after typing stops.
+  const editor = document.getElementById("editor");
+  let pending = null;
+  const showProblems = (placed) => {
+    for (const list of editor.querySelectorAll(".field > ul.problems, fieldset > ul.problems")) list.remove();
+    for (const input of editor.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    for (const [name, problems] of Object.entries(placed)) {
+      const box = document.getElementById(`f-${name}`);
+      if (!box || !name) continue;
+      const list = document.createElement("ul");
+      list.className = "problems";
+      list.id = `p-${name}`;
+      for (const p of problems) {
+        const item = document.createElement("li");
+        item.className = p.severity;
+        item.textContent = p.text;
+        list.append(item);
+      }
+      box.append(list);
+      const control = box.querySelector("input:not([type=hidden]), select, textarea");
+      if (control && problems.some((p) => p.severity === "error")) control.setAttribute("aria-invalid", "true");
+      if (control) control.setAttribute("aria-describedby", list.id);
+    }
+  };
+  if (editor) {
+    editor.addEventListener("input", (event) => {
+      if (event.target.type === "file") return;
+      clearTimeout(pending);
+      pending = setTimeout(() => {
+        const data = new FormData(editor);
+        data.delete("image.upload");
+        fetch(editor.getAttribute("action") + "/check", {method: "POST", body: data, credentials: "same-origin"})
+          .then((r) => r.ok ? r.json() : Promise.reject(r.status)).then(showProblems).catch(() => {});
+      }, 700);
+    });
+  }
   // Live counters with the rules of kit/data/platforms.yaml (X counts a link as 23 and an emoji or CJK character as 2).
   const limitsNode = document.getElementById("limits");
   if (!limitsNode) return;
