@@ -318,7 +318,7 @@ def _clicked_focus() -> str:
         height = float(request.form.get("focus.height", "0"))
     except (KeyError, ValueError):
         return ""
-    if width <= 0 or height <= 0:
+    if width <= 0 or height <= 0 or (x, y) == (0, 0):  # (0, 0): Enter on the picture, not a click on it
         return ""
     fx, fy = min(max(x / width, 0), 1), min(max(y / height, 0), 1)
     return f"{fx:.2f} {fy:.2f}"
