@@ -164,7 +164,7 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
             saved=request.args.get("saved"), undone=request.args.get("undone"), banner=banner,
             can_undo=bool(last_saved.get(message_id)), approval=approval, image=image, focus_width=FOCUS_WIDTH,
             focus_height=round(FOCUS_WIDTH * image.height / image.width) if image else 0,
-            limits=_limits(), tracked=hooks.translations_tracked(), preview_lang=request.args.get("preview", ""),
+            limits=_limits(), preview_lang=request.args.get("preview", ""),
         ), status
 
     @app.post("/m/<message_id>")
