@@ -314,6 +314,9 @@ def problems_by_field(problems: list[Problem], settings: Settings, fields: set[s
             if candidate in fields:
                 target = candidate
                 break
+            if prefix and candidate + ".text" in fields:  # a stale `quote` is shown at the quote's text
+                target = candidate + ".text"
+                break
             parts.pop()
         if not target and prefix and problem.field == "" and problem.text.startswith("the Markdown body"):
             target = prefix + "body"
