@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, redirect, render_template, request, send_file, send_from_directory
-from markupsafe import Markup
 from PIL import Image, ImageOps
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -27,7 +26,7 @@ from kit.content import ID_PATTERN, load_content
 from kit.errors import ContentError, KitError, Problem
 from kit.model import Brand, Message
 from kit.platforms import rules
-from kit.sourcefiles import SourceChanged, undo, version, write_source
+from kit.sourcefiles import SourceChanged, undo, write_source
 from kit.store import write_atomic
 from kit.studio import editing, hooks
 from kit.studio.previews import Previews, message_jobs, outputs
@@ -411,7 +410,3 @@ def _desk_row(folder: Path, settings: Settings, brand: Brand, message: Message |
             "event": message.event.start.strftime("%d.%m.%Y %H:%M") if message and message.event else "",
             "errors": errors, "warnings": len(mine) - errors,
             "status": status}
-
-
-def html_lines(text: str) -> Markup:
-    return Markup("<br>").join(text.splitlines())
