@@ -342,10 +342,16 @@ def test_an_uploaded_photo_is_checked_saved_and_its_focus_set_by_a_click(studio,
 # ---- the pages: accessible, no sideways scrolling on a phone, English switch ------------------------------
 
 def test_studio_pages_have_no_axe_violations_and_fit_a_phone(studio, tmp_path):
-    studio.project.add("talgud", meta=META.format(status="draft"), texts=THREE_LANGUAGE_TEXTS)
+    from kit.translation import record_translated
+
+    folder = studio.project.add("talgud", meta=META.format(status="draft"), texts=THREE_LANGUAGE_TEXTS)
+    record_translated(studio.project.root, "talgud", "vro")
+    (folder / "et.md").write_text(THREE_LANGUAGE_TEXTS["et"].replace("Antslas", "Antsla järve ääres"), encoding="utf-8")
+    studio.project.add("vigane", meta=META.format(status="draft").replace("talgud", "vigane").replace("https:", "http:"),
+                       texts=THREE_LANGUAGE_TEXTS)  # problems next to fields are checked too
     with Browser(tmp_path / "axe") as opened:
         found, wide = {}, {}
-        for path in ("/", "/m/talgud", "/new", "/?ui=en", "/m/talgud?ui=en"):
+        for path in ("/", "/m/talgud", "/m/vigane", "/new", "/?ui=en", "/m/talgud?ui=en"):
             url = studio.url + path
             opened.driver.get(url)
             opened.driver.execute_script(opened.axe)
