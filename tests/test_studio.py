@@ -466,3 +466,33 @@ def test_a_problem_appears_next_to_its_field_while_typing_and_nothing_is_written
     fill(browser, "cta_url", "https://example.org/talgud")
     wait_for(lambda: not field_problems(browser, "cta_url"), 10, "the problem to go")
     assert folder_bytes(folder) == before
+
+
+def test_kit_studio_serves_the_desk_on_this_machine_only(studio_project):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CI": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "kit", "--root", str(studio_project.root), "studio",
+                                "--port", str(port)], stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert f"http://127.0.0.1:{port}/" in process.stderr.readline()
+        page = wait_for(lambda: _get(f"http://127.0.0.1:{port}/"), 20, "the studio to answer")
+        assert page.status_code == 200 and "Sõnumid" in page.text
+        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+        assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _get(url: str):
+    try:
+        return requests.get(url, timeout=5)
+    except requests.ConnectionError:
+        return None
