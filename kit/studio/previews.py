@@ -106,10 +106,11 @@ def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
     store = Store.open(settings.out)
     found = []
     for job in jobs:
-        entry = store.manifest.get(job.key, {})
-        if store.is_current(job):
-            state, sums = "done", entry.get("sha256", {})
-        elif entry.get("error") and not running:
+        built = store.result(job)
+        error = built.error if built else ""
+        if store.is_current(job) and built:
+            state, sums = "done", {f.path: f.sha256 for f in built.files}
+        elif error and not running:
             state, sums = "failed", {}
         else:
             state, sums = ("pending" if running else "stale"), {}
@@ -118,7 +119,7 @@ def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
         if state == "done" and job.kind == "social" and text:
             caption = (store.kit_dir / text).read_text(encoding="utf-8", errors="replace")[:3000]
         found.append(Output(job, state, tuple((p, sums.get(p, "")[:12]) for p in job.outputs),
-                            entry.get("error", "") if state == "failed" else "", caption))
+                            error if state == "failed" else "", caption))
     return found
 
 
