@@ -232,9 +232,15 @@ def test_undo_puts_back_the_files_before_the_last_save(studio, browser):
     save(browser)
     wait_for(lambda: "saved=1" in browser.current_url, 20, "the save")
     assert "Ajutine pealkiri" in (folder / "et.md").read_text(encoding="utf-8")
-    click(browser, browser.find_element(By.CSS_SELECTOR, 'form[action$="/undo"] button'))
-    wait_for(lambda: "undone=1" in browser.current_url, 20, "the undo")
-    assert folder_bytes(folder) == before
+    restarted = Studio(studio.project)  # undo survives a restart of the studio
+    try:
+        browser.get(f"{restarted.url}/m/talgud")
+        click(browser, browser.find_element(By.CSS_SELECTOR, 'form[action$="/undo"] button'))
+        wait_for(lambda: "undone=1" in browser.current_url, 20, "the undo")
+        assert folder_bytes(folder) == before
+        assert not browser.find_elements(By.CSS_SELECTOR, 'form[action$="/undo"]')  # one step
+    finally:
+        restarted.close()
 
 
 # ---- stale translations (kit.translation) and approval (kit.approval) -------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import re
 import secrets
 from datetime import datetime
@@ -47,7 +48,7 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
     csrf = secrets.token_urlsafe(32)
     previews = Previews(settings)
-    last_saved: dict[str, list[str]] = {}  # message id -> the files its last save wrote (what undo puts back)
+    last_saved = LastSaves(settings.out / "state" / "studio-last-save.json")  # what undo puts back
     app.extensions["kit_previews"] = previews
 
     @app.before_request
@@ -215,7 +216,7 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
             if lang != "et" and (confirmed or edited):
                 hooks.record_translated(settings.root, message_id, lang, sorted(confirmed | edited))
         if written:
-            last_saved[message_id] = written
+            last_saved.set(message_id, written)
         previews.request(message_id)
         return redirect(f"/m/{message_id}?saved=1#previews", 303)
 
@@ -307,6 +308,34 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
         return (name, data), []
 
     return app
+
+
+class LastSaves:
+    """Message id -> the files its last save wrote, kept in outputs/state/ so undo survives a restart."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _read(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, message_id: str) -> list[str]:
+        names = self._read().get(message_id, [])
+        return [n for n in names if isinstance(n, str) and re.fullmatch(r"message\.yaml|[a-z]{2,3}\.md", n)]
+
+    def set(self, message_id: str, names: list[str]) -> None:
+        write_atomic(self.path, json.dumps({**self._read(), message_id: names}, indent=1).encode())
+
+    def pop(self, message_id: str, default: Any = None) -> list[str]:
+        names = self.get(message_id)
+        data = self._read()
+        if data.pop(message_id, None) is not None:
+            write_atomic(self.path, json.dumps(data, indent=1).encode())
+        return names
 
 
 def _clicked_focus() -> str:
