@@ -205,6 +205,8 @@ def _meta_editor(changes: dict[str, Any], form: Mapping[str, Any], brand: Brand)
         for name, value in changes.items():
             if name in MOMENTS:
                 _set(data, name.split("."), join_moment(str(value), str(form.get(f"{name}.tz", ""))))
+            elif name == "municipalities" and not value:  # none ticked is none, not the "all" a missing key means
+                data["municipalities"] = _yaml_value("municipalities", [], data.get("municipalities"))
             elif name == "municipalities":
                 _set(data, ["municipalities"], "all" if set(value) >= set(brand.municipalities) else list(value))
             elif name == "channels":
