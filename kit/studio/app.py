@@ -46,7 +46,7 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=str(TEMPLATES / "static"),
                 static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
-    csrf = secrets.token_urlsafe(32)
+    csrf = _csrf_token(settings.out / "state" / "studio-csrf")
     previews = Previews(settings)
     last_saved = LastSaves(settings.out / "state" / "studio-last-save.json")  # what undo puts back
     app.extensions["kit_previews"] = previews
@@ -308,6 +308,21 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
         return (name, data), []
 
     return app
+
+
+def _csrf_token(path: Path) -> str:
+    """The token every form carries. Kept (readable by this user only) in outputs/state/, so that a page opened
+    before the studio was restarted still saves: what was typed there is not refused."""
+    try:
+        token = path.read_text(encoding="ascii").strip()
+        if len(token) >= 32:
+            return token
+    except (OSError, UnicodeDecodeError):
+        pass
+    token = secrets.token_urlsafe(32)
+    write_atomic(path, token.encode("ascii"))
+    path.chmod(0o600)
+    return token
 
 
 class LastSaves:
