@@ -9,6 +9,8 @@ import webbrowser
 from kit.config import Settings
 from kit.errors import KitError
 
+__all__ = ["serve"]
+
 LOCAL = ("127.0.0.1", "localhost", "::1")
 
 

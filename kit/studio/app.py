@@ -33,6 +33,8 @@ from kit.studio import editing, hooks
 from kit.studio.previews import Previews, message_jobs, outputs
 from kit.studio.words import WORDS, t
 
+__all__ = ["create_app"]
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "studio"
 MAX_UPLOAD = 40 * 1024 * 1024  # a camera JPEG at 40 megapixels, the most `kit check` accepts, is well under this
 IMAGE_SUFFIXES = {".jpg": ".jpg", ".jpeg": ".jpg", ".png": ".png", ".webp": ".webp"}
