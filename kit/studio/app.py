@@ -31,6 +31,7 @@ from kit.sourcefiles import SourceChanged, undo, write_source
 from kit.store import write_atomic
 from kit.studio import editing, hooks
 from kit.studio.previews import Previews, message_jobs, outputs
+from kit.studio.previews import shared_registry
 from kit.studio.words import WORDS, t
 
 __all__ = ["create_app"]
@@ -77,6 +78,14 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
     def globals_() -> dict[str, Any]:
         return {"t": t, "csrf": csrf, "ui": ui_lang(), "languages": settings.languages,
                 "lang_names": LANG_NAMES, "other_ui": "en" if ui_lang() == "et" else "et"}
+
+    @app.template_filter("kind_title")
+    def kind_title(kind: str) -> str:
+        """An output kind as the download site names it (the renderer's Presentation), in the interface's language."""
+        try:
+            return shared_registry().presentation(kind).heading(ui_lang()) or kind
+        except KitError:
+            return kind
 
     @app.template_filter("options")
     def options(mapping: Any, lang: str) -> list[tuple[str, str]]:

@@ -67,7 +67,7 @@ def _planned(settings: Settings, message_id: str) -> tuple[RenderContext, Regist
     brand, content = load_project(settings)
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=datetime.now(settings.tz), intros=content.intros or {})
-    registry = _registry()
+    registry = shared_registry()
     return ctx, registry, [job for job in plan(ctx, registry) if message_id in job.sources]
 
 
@@ -87,7 +87,7 @@ def render_first(settings: Settings, message_id: str) -> None:
     if message is None:
         return
     ctx = RenderContext(settings=settings, brand=brand, messages={message.id: message}, now=datetime.now(settings.tz))
-    registry = _registry()
+    registry = shared_registry()
     store = Store.open(settings.out)
     for job in plan(ctx, registry):
         if (job.kind, job.variant, job.lang) == (*FIRST, settings.languages[0]) and not store.is_current(job):
@@ -97,7 +97,7 @@ def render_first(settings: Settings, message_id: str) -> None:
 
 
 @lru_cache(maxsize=1)
-def _registry() -> Registry:
+def shared_registry() -> Registry:
     return builtin_registry()
 
 
