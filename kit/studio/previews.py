@@ -108,17 +108,19 @@ def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
     for job in jobs:
         built = store.result(job)
         error = built.error if built else ""
+        # an output not yet made again shows its previous files, marked as such: the last real preview
+        sums = {f.path: f.sha256 for f in built.files} if built else {}
         if store.is_current(job) and built:
-            state, sums = "done", {f.path: f.sha256 for f in built.files}
+            state = "done"
         elif error and not running:
-            state, sums = "failed", {}
+            state = "failed"
         else:
-            state, sums = ("pending" if running else "stale"), {}
+            state = "pending" if running else "stale"
         caption = ""
         text = next((p for p in job.outputs if p.endswith(".txt")), "")
         if state == "done" and job.kind == "social" and text:
             caption = (store.kit_dir / text).read_text(encoding="utf-8", errors="replace")[:3000]
-        found.append(Output(job, state, tuple((p, sums.get(p, "")[:12]) for p in job.outputs),
+        found.append(Output(job, state, tuple((p, sums[p][:12]) for p in job.outputs if p in sums),
                             error if state == "failed" else "", caption))
     return found
 
