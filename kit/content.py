@@ -151,7 +151,11 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
 def _tartu2024(c: Checker) -> tuple[bool, str]:
     """`tartu2024: true`, or `tartu2024: {project: <id>}` naming the programme project the message belongs to
     (its first three public texts need the foundation's review; see kit/partner.py)."""
-    if not isinstance(c.raw(("tartu2024",)), dict):
+    raw = c.raw(("tartu2024",))
+    if isinstance(raw, list):  # Checker.boolean expects text
+        c.problem(("tartu2024",), "write true or false, or the project as a mapping: tartu2024: {project: my-project}")
+        return False, ""
+    if not isinstance(raw, dict):
         return c.boolean("tartu2024"), ""
     c.mapping(("tartu2024",), ("project",))
     project = c.string("tartu2024", "project", required=True)
@@ -173,10 +177,10 @@ def _partner_review(c: Checker, settings: Settings) -> PartnerReview | None:
     requested, approved = c.moment(*keys, "requested", default_tz=tz), c.moment(*keys, "approved", default_tz=tz)
     approved_by = c.string(*keys, "approved_by")
     if approved_by and not c.has(*keys, "approved"):
-        c.problem(keys + ("approved",), "required with approved_by: when the answer came, e.g. 2026-11-27 10:00 "
-                                        f"{tz}")
+        c.problem(keys + ("approved_by",), "has no approved: beside it; add when the answer came, e.g. "
+                                           f"approved: 2026-11-27 10:00 {tz}")
     if c.has(*keys, "approved") and not approved_by:
-        c.problem(keys + ("approved_by",), "required with approved: who approved, as \"Name, organisation\"")
+        c.problem(keys + ("approved",), "has no approved_by: beside it; add who approved, as \"Name, organisation\"")
     reviewed = {}
     if c.mapping(keys + ("reviewed",), tuple(settings.languages) + REVIEW_PARTS):
         for part in c.raw(keys + ("reviewed",)):
@@ -469,10 +473,14 @@ def folder_fingerprint(folder: Path) -> str:
 
 
 def without_partner_review(data: bytes) -> bytes:
-    """message.yaml less its `partner_review:` block. Recording a review request or answer changes no output,
-    so it must not make every job of the message render again (nor `kit check` lay its posters out again)."""
+    """message.yaml less its `partner_review:` block and its comments at the start of a line (which `kit review`
+    writes above the block; at column 0 a `#` is always a comment, never text). Recording a review request or
+    answer changes no output, so it must not make every job of the message render again (nor `kit check` lay
+    its posters out again)."""
     kept, inside = [], False
     for line in data.split(b"\n"):
+        if line.startswith(b"#"):
+            continue
         if line.startswith(b"partner_review:"):
             inside = True
             continue
@@ -480,7 +488,7 @@ def without_partner_review(data: bytes) -> bytes:
             continue  # the block's own lines (indented), blank lines and comments within it
         inside = False
         kept.append(line)
-    return b"\n".join(kept)
+    return b"\n".join(kept).rstrip()  # the block at the end took the file's last line break with it
 
 
 def _declared_id(folder: Path) -> tuple[str, int]:
