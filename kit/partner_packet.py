@@ -8,7 +8,7 @@ outputs/review/partner/<id>/ by the writer (kit/store.py).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from kit.config import Settings
 from kit.errors import RenderError
 from kit.i18n import format_date, format_event_when
 from kit.model import Job, Message
-from kit.partner import (FOUNDATION, PACKET_DIR, PARTNER_NAMES, REVIEWED_TEXTS, THUMB_PX, Packet, deterministic_zip,
+from kit.partner import (FOUNDATION, PACKET_DIR, PART_NAMES_ET, PARTNER_NAMES, REVIEWED_TEXTS, THUMB_PX, Packet, deterministic_zip,
                          project_name, review_states, reviewed_parts)
 from kit.plan import plan
 from kit.press import call_to_action, partner_sentence
@@ -77,13 +77,14 @@ def packet_files(settings: Settings, message_id: str, partner: str, now: datetim
     state = review_states(content.messages)[message_id]
     html = kit_env().get_template("partner-packet.html").render(
         m=message, sections=sections, partner=PARTNER_NAMES[partner], foundation=FOUNDATION,
-        title=message.text("et").title, project=project_name(message), rank=state.rank,
+        title=message.text("et").title, project=_project(message), rank=state.rank,
         reviewed_texts=REVIEWED_TEXTS, made=_when(now), published=format_date(message.published.date(), "et"),
         status=STATUS_NAMES.get(message.status, message.status), org=brand.organisation.get("name", ""),
         mark_svg=Markup(mark_svg(brand.colors["forest"])), colors=brand.colors,
         event=format_event_when(message.event.start, message.event.end, "et") if message.event else "",
         venues=", ".join(message.event.venues.values()) if message.event else "",
-        credit=message.image.credit if message.image else "", parts=reviewed_parts(message),
+        credit=message.image.credit if message.image else "",
+        parts={PART_NAMES_ET.get(part, part): digest for part, digest in reviewed_parts(message).items()},
         lang_names=LANG_NAMES, municipalities=", ".join(brand.municipalities[m].name("et")
                                                          for m in message.municipalities if m in brand.municipalities))
     pdf, pages = _pdf(html, settings, brand.root, folder, message_id)
@@ -96,7 +97,16 @@ def packet_files(settings: Settings, message_id: str, partner: str, now: datetim
 
 
 def _when(moment: datetime) -> str:
-    return f"{format_date(moment.date(), 'et')}, kell {moment.strftime('%H.%M')}"
+    """„26.11.2026 kell 21.27“: after „Koostatud“ the numeric date needs no case ending."""
+    return moment.strftime("%d.%m.%Y kell %H.%M")
+
+
+def _project(message: Message) -> str:
+    """The project by its name in the Estonian text, with its id when message.yaml gives one."""
+    name = project_name(replace(message, project="")) if "et" in message.translations else ""
+    if message.project and name and name != message.project:
+        return f"„{name}“ ({message.project})"
+    return f"„{name}“" if name and not message.project else message.project
 
 
 def _lang_texts(ctx: RenderContext, message: Message, lang: str, jobs: list[Job], store: Store,
