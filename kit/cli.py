@@ -211,6 +211,7 @@ def review(ctx: click.Context, message_id: str, partner: str | None, approved_by
         record = record_approval(settings, message_id, approved_by)
         click.echo(f"Recorded: {message_id} approved by {record.approved_by} "
                    f"(messages/{message_id}/message.yaml). An edit to a reviewed text voids it.")
+        _refresh_review_sheet(settings)
         return
     assert partner is not None
     packet = make_packet(settings, message_id, partner, build_first=not no_build)
@@ -221,3 +222,17 @@ def review(ctx: click.Context, message_id: str, partner: str | None, approved_by
                f"({len(packet.files)} files)\nRecorded the request in messages/{message_id}/message.yaml. Send both "
                f"to the Tartu 2024 Foundation; record its answer with: kit review {message_id} --approved-by "
                "\"Name, organisation\"")
+    _refresh_review_sheet(settings)
+
+
+def _refresh_review_sheet(settings: Settings) -> None:
+    """Remake the review sheet (and the site, which renders nothing) so it shows the review just recorded."""
+    from kit.build import build as run_build
+
+    try:
+        run_build(settings, site_only=True)
+    except KitError:
+        click.echo("The review sheet shows this after the next kit build (the project has errors now: kit check).",
+                   err=True)
+        return
+    click.echo(f"Review sheet: {settings.out / 'review' / 'index.html'}")
