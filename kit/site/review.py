@@ -345,6 +345,8 @@ KNOWN = (
      lambda m: "Tekst ei mahu küljendusse: lühenda teksti või kasuta lühemaid sõnu."),
     (re.compile(r"clipped|runs? past|outside", re.IGNORECASE),
      lambda m: "Tekst läheks lehe servast või lõikejoonest üle: lühenda teksti või pealkirja."),
+    (re.compile(r"the Estonian text changed after this translation was written; .* (kit translated \S+ \S+)$"),
+     lambda m: f"Eestikeelne tekst muutus pärast tõlkimist: uuenda tõlget või kinnita see käsuga {m[1]}."),
     (re.compile(r"^internal error", re.IGNORECASE),
      lambda m: "Programmi sisemine viga (mitte sõnumi viga): teata arendajale."),
 )
