@@ -193,3 +193,17 @@ def test_a_bad_programme_project_is_a_named_error(project, value, expected):
     result = kit(project, "check")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"messages/m/message.yaml:7: {expected}" in result.stdout
+
+
+def test_kit_approve_refuses_a_programme_message_that_needs_the_partners_review_first(project):
+    folder = add(project, "m", image=False)
+    meta = folder / "message.yaml"
+    meta.write_text(meta.read_text().replace("status: approved", "status: draft"))
+    refused = kit(project, "approve", "m", "--by", "Kristi Vals", "--yes")
+    assert refused.returncode == 1
+    assert "Tartu 2024 partner rule 3" in refused.stdout + refused.stderr
+    assert "status: draft" in meta.read_text()
+    assert kit(project, "review", "m", "--approved-by", APPROVER).returncode == 0
+    approved = kit(project, "approve", "m", "--by", "Kristi Vals", "--yes")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    assert "status: approved" in meta.read_text()
