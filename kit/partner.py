@@ -224,6 +224,10 @@ def load_one(settings: Settings, message_id: str) -> tuple[Brand, Message]:
     from kit.content import load_message
     from kit.errors import ContentError
 
+    from kit.content import ID_PATTERN
+
+    if not ID_PATTERN.match(message_id):
+        raise KitError(f"'{message_id}' is not a message id; use lowercase letters, digits and hyphens")
     folder = settings.messages_dir / message_id
     if not (folder / "message.yaml").is_file():
         raise KitError(f"no message '{message_id}' (no messages/{message_id}/message.yaml)")
@@ -275,7 +279,7 @@ def record_request(settings: Settings, message_id: str, partner: str = "tartu202
     """Record that the review packet was made and is being sent: when, and a hash of every part it shows.
     A new request replaces an earlier record, its approval included (it was for other texts)."""
     _, message = _programme_message(settings, message_id, partner)
-    moment = now or datetime.now(settings.tz)
+    moment = (now or datetime.now(settings.tz)).astimezone(settings.tz)  # written with its zone's name
     parts = reviewed_parts(message)
     _write_review(settings, message, {"for": partner, "requested": _moment(moment), "reviewed": parts})
     return PartnerReview(partner=partner, requested=moment, reviewed=parts)
@@ -289,7 +293,7 @@ def record_approval(settings: Settings, message_id: str, approved_by: str, now: 
         raise KitError(f"--approved-by: '{approved_by}': write the reviewer's name and organisation, "
                        f"e.g. \"Mari Maasikas, {FOUNDATION}\"")
     _, message = _programme_message(settings, message_id, partner)
-    moment = now or datetime.now(settings.tz)
+    moment = (now or datetime.now(settings.tz)).astimezone(settings.tz)  # written with its zone's name
     current = reviewed_parts(message)
     review = message.partner_review
     if review and review.requested and review.reviewed and changed_parts(review, current):

@@ -71,9 +71,8 @@ def packet_files(settings: Settings, message_id: str, partner: str, now: datetim
     store = Store.open(settings.out)
     jobs = [j for j in plan(ctx, builtin_registry()) if j.message_id == message_id and not j.members]
     folder = f"{PACKET_DIR}/{message_id}"
-    languages = [lang for lang in settings.languages]
     sections = tuple(_lang_texts(ctx, message, lang, [j for j in jobs if j.lang == lang], store, folder)
-                     for lang in languages)
+                     for lang in settings.languages)
     state = review_states(content.messages)[message_id]
     html = kit_env().get_template("partner-packet.html").render(
         m=message, sections=sections, partner=PARTNER_NAMES[partner], foundation=FOUNDATION,

@@ -207,3 +207,20 @@ def test_kit_approve_refuses_a_programme_message_that_needs_the_partners_review_
     approved = kit(project, "approve", "m", "--by", "Kristi Vals", "--yes")
     assert approved.returncode == 0, approved.stdout + approved.stderr
     assert "status: approved" in meta.read_text()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("../m", "--for", "tartu2024"), "error: '../m' is not a message id"),
+    (("m", "--for", "tartu2025"), "error: --for: unknown partner 'tartu2025'; kit knows tartu2024"),
+    (("m", "--approved-by", "Mari Maasikas"), "error: --approved-by: 'Mari Maasikas': write the reviewer's name and "
+                                              "organisation"),
+    (("m",), "error: kit review: give either --for tartu2024"),
+], ids=["path-as-id", "unknown-partner", "no-organisation", "neither"])
+def test_kit_review_refuses_bad_arguments_plainly(project, args, expected):
+    add(project, "m", image=False)
+    before = (project.root / "messages/m/message.yaml").read_bytes()
+    result = kit(project, "review", *args)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(expected), result.stderr
+    assert (project.root / "messages/m/message.yaml").read_bytes() == before
+    assert not (project.root / "outputs").exists()
