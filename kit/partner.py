@@ -387,12 +387,12 @@ def state_et(state: ReviewState) -> str:
     review, prefix = state.review, "Tartu 2024 partneri ülevaatus: "
     changed = ", ".join(PART_NAMES_ET.get(p, p) for p in state.changed)
     if state.state == "approved" and review:
-        return f"{prefix}kinnitanud {review.approved_by}{_on_et(review.approved)}"
+        return f"{prefix}kinnitanud {review.approved_by} ({_on_et(review.approved)})"
     if state.state == "voided" and review:
-        return (f"{prefix}kinnitus ({review.approved_by}{_on_et(review.approved)}) on kehtetu, sest hiljem muutus: "
+        return (f"{prefix}kinnitus ({review.approved_by}, {_on_et(review.approved)}) on kehtetu, sest hiljem muutus: "
                 f"{changed}. Tee uus pakett: kit review {state.message.id} --for tartu2024")
     if state.state in ("requested", "outdated") and review:
-        said = f"{prefix}küsitud{_on_et(review.requested)}, vastust pole veel salvestatud"
+        said = f"{prefix}küsitud {_on_et(review.requested)}, vastust pole veel salvestatud"
         return said + (f"; pärast paketi tegemist muutus: {changed} (tee uus pakett)" if changed else "")
     if state.state == "missing":
         return (f"{prefix}vajalik (projekti {state.rank}. avalik tekst), küsimata: "
@@ -401,4 +401,4 @@ def state_et(state: ReviewState) -> str:
 
 
 def _on_et(moment: datetime | None) -> str:
-    return f" {moment.strftime('%d.%m.%Y kell %H.%M')}" if moment else ""
+    return moment.strftime("%d.%m.%Y kell %H.%M") if moment else ""
