@@ -19,6 +19,8 @@ from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.store import Store
 
+__all__ = ["check_project"]
+
 
 def check_project(settings: Settings, registry: Registry | None = None, messages: Collection[str] = (),
                   approving: bool = False) -> list[Problem]:

@@ -26,6 +26,12 @@ class KitGroup(click.Group):
                 raise
             _print_error(exc)
             sys.exit(1)
+        except ModuleNotFoundError as exc:  # a pull-only install (`pip install kit`) asked to render
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: this command needs the rendering libraries ({exc.name} is not installed); "
+                       "install them with: pip install 'kit[render]' (make kit does)", err=True)
+            sys.exit(1)
 
 
 def _print_error(exc: KitError) -> None:
