@@ -119,6 +119,8 @@ def _lang_texts(ctx: RenderContext, message: Message, lang: str, jobs: list[Job]
                                                      for p in text.points) + Markup("</ul>") if text.points else ""),
         ("Tsitaat", Markup("„{}“ – {}").format(text.quote.text, text.quote.by) if text.quote else ""),
         ("Tekst", markdown_html(text.body_md)),
+        ("Toimumisaeg", format_event_when(message.event.start, message.event.end, text.lang) if message.event else ""),
+        ("Toimumiskoht", _where(message)),
         ("Üleskutse", Markup("{}<br><span class=\"url\">{}</span>").format(cta or text.cta_text, link) if link
          else text.cta_text),
         ("Tartu 2024 lause", partner_sentence(message, lang, ctx.brand)),
@@ -129,6 +131,14 @@ def _lang_texts(ctx: RenderContext, message: Message, lang: str, jobs: list[Job]
     return LangTexts(lang=lang, text_lang=text.lang, heading=f"{LANG_HEADINGS.get(lang, lang)} ({lang})",
                      fields=tuple((k, v) for k, v in fields if v), captions=_captions(ctx, message, lang),
                      social=_thumbs(jobs, store, folder, "social", names), posters=_thumbs(jobs, store, folder, "poster", names))
+
+
+def _where(message: Message) -> str:
+    """Each venue once (a venue per municipality, or one for all), then the address."""
+    if message.event is None:
+        return ""
+    venues = list(dict.fromkeys(message.event.venues.values()))
+    return ", ".join(venues + ([message.event.address] if message.event.address else []))
 
 
 def _captions(ctx: RenderContext, message: Message, lang: str) -> tuple[tuple[str, str], ...]:

@@ -50,16 +50,25 @@ def kit(project: Project, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def add(project: Project, message_id: str, date: str = "2026-11-02", image: bool = True) -> Path:
-    return project.add(message_id, MESSAGE.format(id=message_id, date=date) + (WITH_IMAGE if image else ""),
-                       texts={"et": TEXT.format(**ET), "en": TEXT.format(**EN)})
+EVENT = """\
+event:
+  start: 2027-02-06 12:00 Europe/Tallinn
+  end: 2027-02-06 18:00 Europe/Tallinn
+  venues: {rouge: Haanja rahvamaja}
+  address: Haanja, Rõuge vald
+"""
+
+
+def add(project: Project, message_id: str, date: str = "2026-11-02", image: bool = True, event: bool = False) -> Path:
+    return project.add(message_id, MESSAGE.format(id=message_id, date=date) + (WITH_IMAGE if image else "")
+                       + (EVENT if event else ""), texts={"et": TEXT.format(**ET), "en": TEXT.format(**EN)})
 
 
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory) -> Project:
     """One programme message, built and reviewed: `kit review koosloome --for tartu2024` (once for the module)."""
     project = new_project(tmp_path_factory.mktemp("partner") / "proj")
-    add(project, "koosloome")
+    add(project, "koosloome", event=True)
     result = kit(project, "review", "koosloome", "--for", "tartu2024")
     assert result.returncode == 0, result.stderr
     assert "Built koosloome first" in result.stdout
@@ -83,6 +92,9 @@ def test_the_packet_pdf_opens_and_holds_each_languages_title_and_body(reviewed):
         assert texts["title"] in flat
         assert texts["body"] in flat
     assert "Eesti keeles (et)" in flat and "Inglise keeles (en)" in flat  # each language labelled
+    assert "Toimumisaeg 6. veebruar 2027, kell 12.00–18.00" in flat  # the event's time as each language writes it
+    assert "Toimumisaeg 6 February 2027, 12:00–18:00" in flat
+    assert "Toimumiskoht Haanja rahvamaja, Haanja, Rõuge vald" in flat
     assert "Projekt „Loov Võru“ on osa Euroopa kultuuripealinn Tartu 2024 põhiprogrammist." in flat
     assert "Loov Võru“ is a part of the European Capital of Culture Tartu 2024 main programme." in flat
     images = subprocess.run(["pdfimages", "-list", str(packet(reviewed, "pdf"))], capture_output=True, text=True,
@@ -104,7 +116,7 @@ def test_the_packet_zip_lists_the_pdf_and_the_built_files(reviewed):
 
 def test_the_request_is_recorded_in_message_yaml_and_the_rest_of_it_kept(reviewed):
     text = (reviewed.root / "messages/koosloome/message.yaml").read_text(encoding="utf-8")
-    original = MESSAGE.format(id="koosloome", date="2026-11-02") + WITH_IMAGE
+    original = MESSAGE.format(id="koosloome", date="2026-11-02") + WITH_IMAGE + EVENT
     assert text.startswith(original)  # comments, order and layout of what kit review did not touch
     record = text[len(original):]
     assert "partner_review:\n  for: tartu2024\n  requested: " in record
