@@ -373,3 +373,22 @@ def test_a_message_without_event_has_no_json_ld_but_previews(hostile):
     assert head.scripts == [] and head.one("og:title") == "Join the co-creation workshop!"
     sitemap = (hostile.root / "outputs/site/sitemap.xml").read_text(encoding="utf-8")
     assert f"{hostile.settings.site_url}en/messages/uudis.html" in sitemap
+
+
+def test_the_crawler_sees_a_missing_preview_image(hostile, tmp_path):
+    """tests/crawl.py follows og:image, media:content and the sitemap: without the card, each is named."""
+    import shutil
+
+    from tests.crawl import crawl
+
+    site = shutil.copytree(hostile.root / "outputs/site", tmp_path / "site")
+    assert crawl(site, hostile.settings.site_url) == []
+    card = next(site.glob("v/*/files/social/kontsert/et/link-preview.jpg"))
+    card.unlink()
+    (site / "en/messages/kontsert.html").unlink()
+    problems = "\n".join(crawl(site, hostile.settings.site_url))
+    name = card.relative_to(site).as_posix()
+    assert f"et/messages/kontsert.html: broken link {hostile.settings.site_url}{name}" in problems
+    assert f"feeds/lang-et.rss: names a missing file {hostile.settings.site_url}{name}" in problems
+    assert f"feeds/all.json: names a missing file {hostile.settings.site_url}{name}" in problems
+    assert f"sitemap.xml: names a missing file {hostile.settings.site_url}en/messages/kontsert.html" in problems
