@@ -11,6 +11,7 @@ from pathlib import Path
 
 MEDIA_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml", ".zip": "application/zip",
                ".pdf": "application/pdf", ".eml": "message/rfc822", ".txt": "text/plain; charset=utf-8",
+               ".csv": "text/csv; charset=utf-8",
                ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
