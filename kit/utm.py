@@ -13,9 +13,11 @@ import string
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from kit.config import Settings
+from kit.platforms import rules
 
-# Where a link is handed out -> (utm_source, utm_medium). A social platform is its own source with medium
-# "social" (see `source_medium`); the site's own pages name the site's host as source.
+# Where a link is handed out -> (utm_source, utm_medium); a new kind of output that hands out links adds its line
+# here. A social platform (kit/data/platforms.yaml) is its own source with medium "social"; the site's own pages
+# name the site's host as source.
 CHANNELS: dict[str, tuple[str, str]] = {
     "newsletter": ("newsletter", "email"),
     "poster": ("poster", "qr"),  # a scanned QR code on a printed poster
@@ -31,7 +33,9 @@ def source_medium(channel: str, settings: Settings) -> tuple[str, str]:
         return CHANNELS[channel]
     if channel == SITE:
         return urlsplit(settings.site_url).hostname or SITE, SITE_MEDIUM
-    return channel, SOCIAL_MEDIUM  # a platform name from kit/data/platforms.yaml
+    if channel in rules().platforms:
+        return channel, SOCIAL_MEDIUM
+    raise ValueError(f"no UTM source and medium for links handed out on '{channel}': add it to kit/utm.py CHANNELS")
 
 
 def tagged(url: str, channel: str, message_id: str, lang: str, settings: Settings) -> str:

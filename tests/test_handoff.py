@@ -68,6 +68,11 @@ def test_switched_off_links_stay_as_written_and_only_web_links_are_tagged(tmp_pa
     assert "utm_source=loov.vorumaa.ee&utm_medium=referral" in tagged("https://www.vorumaa.ee/", "site", "m", "et", on)
 
 
+def test_a_channel_with_no_source_and_medium_is_a_programming_error_not_a_guess(tmp_path):
+    with pytest.raises(ValueError, match="calendar"):
+        tagged("https://e.ee/", "calendar", "m", "et", _settings(tmp_path))
+
+
 def test_the_campaign_name_is_a_template_checked_with_the_settings(tmp_path):
     settings = _settings(tmp_path, 'utm_campaign = "loov-{message}-{lang}"\n')
     assert tagged("https://e.ee/", "x", "koosloome", "en", settings).endswith("utm_campaign=loov-koosloome-en")

@@ -3,8 +3,8 @@
 One row per platform post of every public message (the posts of its posts.json), in the shape the common bulk
 import tools share: text, platform, the images as public URLs (a carousel's slides in order), their alt texts, a
 first comment, and the moment before which nothing may go out. The image URLs are the site's own
-content-addressed ones (settings.site_url + v/<hash>/files/...): the bytes a tool fetches are the bytes on the
-page, and they do not change under a scheduled post. The CSV is made from the published posts.json, so a
+content-addressed ones (settings.site_url + v/<hash>/files/...): the bytes a tool fetches are the bytes the page
+shows with their checksum, never a newer version of the image than the text beside it. The CSV is made from the published posts.json, so a
 message whose previous version the site keeps gives that version's posts.
 """
 from __future__ import annotations
@@ -22,8 +22,8 @@ from kit.site.pages import _slide_alts
 POSTS_CSV = "posts.csv"
 COLUMNS = ("publish_not_before", "message", "language", "platform", "channel", "text", "first_comment", "link",
            "image_urls", "alt_texts")
-# Several images in one cell: URLs separated by commas (what tools that take carousels read: a URL of ours has no
-# comma in it), alt texts by "||" (an alt text may hold commas).
+# Several images in one cell: URLs separated by commas (what the tools that take carousels read; a comma inside a
+# URL is written %2C), alt texts by "||" (an alt text may hold commas).
 URL_SEPARATOR = ","
 ALT_SEPARATOR = "||"
 # UTF-8 with a byte order mark: Excel, where a team looks over a week's posts before importing them, reads a CSV
@@ -93,7 +93,7 @@ def _alt(file: SiteFile, alts: dict[str, str], cover: str) -> str:
 
 
 def _public_url(ctx: RenderContext, file: SiteFile) -> str:
-    return f"{ctx.settings.site_url}{file.href}"
+    return f"{ctx.settings.site_url}{file.href}".replace(",", "%2C")
 
 
 def _local(moment: str, ctx: RenderContext) -> str:
