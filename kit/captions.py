@@ -72,7 +72,7 @@ def caption(message: Message, listing_lang: str, platform: Platform, channel: Ch
     carries the platform's UTM parameters (kit/utm.py); without settings it stays as written."""
     text = message.text(listing_lang)
     lang = text.lang
-    link = tagged(message.link, platform.name, message.id, listing_lang, settings) if settings else message.link
+    link = tagged(message.link, f"social:{platform.name}", message.id, listing_lang, settings) if settings else message.link
     tags = hashtags_for(message, lang, channel, brand)
     warnings = []
     if platform.hashtag_limit is not None and len(tags) > platform.hashtag_limit:

@@ -13,16 +13,16 @@ import string
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from kit.config import Settings
-from kit.platforms import rules
 
 # Where a link is handed out -> (utm_source, utm_medium); a new kind of output that hands out links adds its line
-# here. A social platform (kit/data/platforms.yaml) is its own source with medium "social"; the site's own pages
-# name the site's host as source.
+# here. A social platform is its own source with medium "social" (channel "social:<platform>"; this module reads
+# no platform list, so that a change to the platforms re-renders nothing but the social outputs); the site's own
+# pages name the site's host as source.
 CHANNELS: dict[str, tuple[str, str]] = {
     "newsletter": ("newsletter", "email"),
     "poster": ("poster", "qr"),  # a scanned QR code on a printed poster
 }
-SOCIAL_MEDIUM = "social"
+SOCIAL = "social:"
 SITE = "site"  # the download site's pages
 SITE_MEDIUM = "referral"
 CAMPAIGN_FIELDS = ("message", "lang")
@@ -33,13 +33,13 @@ def source_medium(channel: str, settings: Settings) -> tuple[str, str]:
         return CHANNELS[channel]
     if channel == SITE:
         return urlsplit(settings.site_url).hostname or SITE, SITE_MEDIUM
-    if channel in rules().platforms:
-        return channel, SOCIAL_MEDIUM
+    if channel.startswith(SOCIAL) and channel != SOCIAL:
+        return channel.removeprefix(SOCIAL), "social"
     raise ValueError(f"no UTM source and medium for links handed out on '{channel}': add it to kit/utm.py CHANNELS")
 
 
 def tagged(url: str, channel: str, message_id: str, lang: str, settings: Settings) -> str:
-    """`url` with utm_source, utm_medium and utm_campaign added for `channel` (a platform name, "newsletter",
+    """`url` with utm_source, utm_medium and utm_campaign added for `channel` ("social:<platform>", "newsletter",
     "poster" or "site"). A parameter the link already has is never replaced, and the rest of the URL stays
     byte for byte as written (existing parameters in their order and encoding, the fragment): the new ones are
     appended to the query text. Unchanged when tagging is off, for a link that is not http(s), and for a link

@@ -41,7 +41,7 @@ def _settings(tmp_path: Path, extra: str = ""):
 def test_tagging_appends_the_channels_parameters_and_keeps_the_rest_byte_for_byte(tmp_path):
     settings = _settings(tmp_path)
     url = "https://www.vorumaa.ee/a%20b/?z=1&a=%C3%B5&z=2#osa?x=1"
-    assert tagged(url, "facebook", "suitsusaun", "et", settings) == (
+    assert tagged(url, "social:facebook", "suitsusaun", "et", settings) == (
         "https://www.vorumaa.ee/a%20b/?z=1&a=%C3%B5&z=2"
         "&utm_source=facebook&utm_medium=social&utm_campaign=suitsusaun#osa?x=1")
     assert tagged("https://www.vorumaa.ee/", "newsletter", "m", "et", settings) == (
@@ -52,15 +52,15 @@ def test_tagging_appends_the_channels_parameters_and_keeps_the_rest_byte_for_byt
 
 def test_a_parameter_the_link_already_has_is_never_replaced(tmp_path):
     settings = _settings(tmp_path)
-    assert tagged(PLAIN, "x", "koosloome", "et", settings) == (
+    assert tagged(PLAIN, "social:x", "koosloome", "et", settings) == (
         "https://www.vorumaa.ee/t?utm_source=leht&utm_medium=social&utm_campaign=koosloome#kava")
     complete = "https://e.ee/?utm_campaign=kevad&utm_medium=paber&utm_source=leht"
-    assert tagged(complete, "facebook", "koosloome", "et", settings) == complete
+    assert tagged(complete, "social:facebook", "koosloome", "et", settings) == complete
 
 
 def test_switched_off_links_stay_as_written_and_only_web_links_are_tagged(tmp_path):
     off = _settings(tmp_path, "utm = false\n")
-    assert tagged(PLAIN, "facebook", "koosloome", "et", off) == PLAIN
+    assert tagged(PLAIN, "social:facebook", "koosloome", "et", off) == PLAIN
     on = replace(off, utm=True)
     assert tagged("mailto:info@vorumaa.ee", "newsletter", "m", "et", on) == "mailto:info@vorumaa.ee"
     own_page = f"{on.site_url}et/messages/m.html"
@@ -75,7 +75,7 @@ def test_a_channel_with_no_source_and_medium_is_a_programming_error_not_a_guess(
 
 def test_the_campaign_name_is_a_template_checked_with_the_settings(tmp_path):
     settings = _settings(tmp_path, 'utm_campaign = "loov-{message}-{lang}"\n')
-    assert tagged("https://e.ee/", "x", "koosloome", "en", settings).endswith("utm_campaign=loov-koosloome-en")
+    assert tagged("https://e.ee/", "social:x", "koosloome", "en", settings).endswith("utm_campaign=loov-koosloome-en")
     for bad, said in (('utm_campaign = "{id}"', "unknown placeholder {id}"), ('utm_campaign = " "', "must not be empty"),
                       ('utm = "no"', "must be true or false")):
         with pytest.raises(ConfigError) as error:
