@@ -32,7 +32,7 @@ def bundle_sets(catalog: Catalog, municipalities) -> dict[str, list[SiteFile]]:
     serves = {entry.message.id: entry.message.municipalities for entry in catalog.entries}
     sets: dict[str, list[SiteFile]] = {}
     for (_lang, message_id), files in catalog.listing.items():
-        files = [f for f in files if not f.is_preview]
+        files = [f for f in files if f.offered]
         sets.setdefault(f"bundles/message-{message_id}.zip", []).extend(files)
         for municipality in municipalities:
             if municipality in serves.get(message_id, ()):

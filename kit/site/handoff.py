@@ -14,10 +14,10 @@ import io
 import json
 from datetime import datetime
 
+from kit.captions import image_alt
 from kit.platforms import ImageFormat, rules
 from kit.render import RenderContext
 from kit.site.catalog import Catalog, SiteFile
-from kit.site.pages import _slide_alts
 
 POSTS_CSV = "posts.csv"
 COLUMNS = ("publish_not_before", "message", "language", "platform", "channel", "text", "first_comment", "link",
@@ -58,7 +58,6 @@ def _rows(ctx: RenderContext, catalog: Catalog, lang: str) -> list[tuple[dict[st
         if posts is None:
             continue
         data = json.loads(posts.source.read_bytes())
-        alts = _slide_alts(message, lang)
         for post in data["posts"]:
             images = [by_name[name] for name in _post_images(post["platform"], post["files"]) if name in by_name]
             rows.append(({"publish_not_before": _local(post["publish_not_before"], ctx),
@@ -66,7 +65,7 @@ def _rows(ctx: RenderContext, catalog: Catalog, lang: str) -> list[tuple[dict[st
                           "channel": post["channel"], "text": post["caption"], "first_comment": "",
                           "link": post["link"] or "",
                           "image_urls": URL_SEPARATOR.join(_public_url(ctx, f) for f in images),
-                          "alt_texts": ALT_SEPARATOR.join(_alt(f, alts, post["alt_text"]) for f in images)},
+                          "alt_texts": ALT_SEPARATOR.join(image_alt(message, lang, f.path) for f in images)},
                          message.municipalities))
     rows.sort(key=lambda r: (r[0]["publish_not_before"], r[0]["message"]))  # a message's posts as in its posts.json
     return rows
@@ -84,12 +83,6 @@ def _post_images(platform: str, files: list[str]) -> list[str]:
         return []
     best: ImageFormat = max(feed, key=lambda fmt: fmt.size[0] * fmt.size[1])  # the first of equals
     return [f"{best.name}.jpg"]
-
-
-def _alt(file: SiteFile, alts: dict[str, str], cover: str) -> str:
-    """A carousel slide says its own point or call; a card says the post's alt text (title and photo)."""
-    stem = file.name.rsplit(".", 1)[0]
-    return alts.get(stem, cover) if stem.startswith("carousel-") else cover
 
 
 def _public_url(ctx: RenderContext, file: SiteFile) -> str:
