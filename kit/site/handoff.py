@@ -4,8 +4,8 @@ One row per platform post of every public message (the posts of its posts.json),
 import tools share: text, platform, the images as public URLs (a carousel's slides in order), their alt texts, a
 first comment, and the moment before which nothing may go out. The image URLs are the site's own
 content-addressed ones (settings.site_url + v/<hash>/files/...): the bytes a tool fetches are the bytes the page
-shows with their checksum, never a newer version of the image than the text beside it. The CSV is made from the published posts.json, so a
-message whose previous version the site keeps gives that version's posts.
+shows with their checksum, never a newer version of the image than the text beside it. The CSV is made from the
+published posts.json, so a message whose previous version the site keeps gives that version's posts.
 """
 from __future__ import annotations
 
