@@ -209,6 +209,20 @@ def serve(ctx: click.Context, port: int) -> None:
 
 
 @main.command()
+@click.option("--port", default=8100, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but this machine needs --password.")
+@click.option("--password", envvar="KIT_STUDIO_PASSWORD", default="", help="Required with another --host.")
+@click.option("--no-open", is_flag=True, help="Do not open the browser.")
+@click.pass_context
+def studio(ctx: click.Context, port: int, host: str, password: str, no_open: bool) -> None:
+    """Write, translate, preview and approve messages in the browser (http://127.0.0.1:8100/)."""
+    from kit.studio import serve as run_studio
+
+    run_studio(_settings(ctx), host=host, port=port, password=password, open_browser=not no_open)
+
+
+@main.command()
 @click.option("--target", help="Folder or http(s) WebDAV address (default: publish_target in pyproject.toml).")
 @click.pass_context
 def publish(ctx: click.Context, target: str | None) -> None:

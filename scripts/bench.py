@@ -154,14 +154,16 @@ def document_figures() -> dict:
 
 
 def main() -> None:
+    from bench_studio import studio_figures  # scripts/bench_studio.py: save to previews in kit studio
+
     figures = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "build": build_figures(), "social": social_figures(),
-               "poster": poster_figures(), "documents": document_figures()}
+               "poster": poster_figures(), "documents": document_figures(), "studio": studio_figures()}
     previous = _previous()
     for stage, values in figures["build"].items():
         was = previous.get("build", {}).get(stage, {}).get("seconds") if previous else None
         delta = f"  (was {was} s)" if was is not None else ""
         print(f"build {stage:12} {values['seconds']:7.2f} s  peak {values['peak_mb']:5d} MB  {values['summary']}{delta}")
-    for kind in ("social", "poster", "documents"):
+    for kind in ("social", "poster", "documents", "studio"):
         print(f"{kind:18} " + "  ".join(f"{k}={v}" for k, v in figures[kind].items()))
     HISTORY.parent.mkdir(exist_ok=True)
     with HISTORY.open("a", encoding="utf-8") as handle:

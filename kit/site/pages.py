@@ -18,6 +18,7 @@ from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import Presentation, Registry, RenderContext
 from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
+from kit.site.seo import message_preview, search_files, with_alternates
 from kit.templating import kit_env
 from kit.utm import SITE, tagged
 
@@ -100,8 +101,10 @@ def site_pages(ctx: RenderContext, registry: Registry, catalog: Catalog, feeds: 
             pages[f"{lang}/messages/{item['id']}.html"] = env.get_template("site/message.html").render(
                 **common, root="../../", title=item["title"], item=item,
                 languages=_languages(ctx, f"messages/{item['id']}.html"),
-                bundle=_bundle(f"bundles/message-{item['id']}.zip", bundles))
-    return {path: html.encode() for path, html in pages.items()}
+                bundle=_bundle(f"bundles/message-{item['id']}.zip", bundles),
+                preview=message_preview(ctx, catalog, lang, item["id"]))
+    pages = with_alternates(ctx, pages)  # hreflang and canonical links (kit/site/seo.py)
+    return {**{path: html.encode() for path, html in pages.items()}, **search_files(ctx, pages)}
 
 
 def _issues(ctx: RenderContext, catalog: Catalog, lang: str, listed: set[str]) -> list[dict]:
