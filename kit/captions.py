@@ -5,11 +5,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kit.config import Settings
 from kit.errors import Problem
 from kit.i18n import credit_line, format_event_when, join_sentences, label
 from kit.model import Brand, Channel, Message
 from kit.platforms import Platform, rules
 from kit.press import partner_sentence
+from kit.utm import tagged
 
 URL = re.compile(r"https?://\S+")
 
@@ -76,11 +78,13 @@ def image_alt(message: Message, lang: str, path: str) -> str:
     return text.cta_text or label("read_more", text.lang)
 
 
-def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand) -> tuple[Caption, list[str]]:
-    """A caption within the platform's limits, wholly in its text's language; returns it with warnings."""
+def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand,
+            settings: Settings | None = None) -> tuple[Caption, list[str]]:
+    """A caption within the platform's limits, wholly in its text's language; returns it with warnings. Its link
+    carries the platform's UTM parameters (kit/utm.py); without settings it stays as written."""
     text = message.text(listing_lang)
     lang = text.lang
-    link = message.link
+    link = tagged(message.link, f"social:{platform.name}", message.id, listing_lang, settings) if settings else message.link
     tags = hashtags_for(message, lang, channel, brand)
     warnings = []
     if platform.hashtag_limit is not None and len(tags) > platform.hashtag_limit:
@@ -129,7 +133,7 @@ def _short_body(message: Message, lang: str, platform: Platform, link: str, bran
     return text
 
 
-def captions(message: Message, lang: str, brand: Brand) -> tuple[list[Caption], list[str]]:
+def captions(message: Message, lang: str, brand: Brand, settings: Settings | None = None) -> tuple[list[Caption], list[str]]:
     """Every caption of a message in a language: each channel it goes to × each platform of the channel."""
     result, warnings = [], []
     for channel_id in message.channels:
@@ -137,17 +141,17 @@ def captions(message: Message, lang: str, brand: Brand) -> tuple[list[Caption], 
         if channel.programme_only and not message.tartu2024:
             continue
         for platform_name in channel.platforms:
-            made, said = caption(message, lang, rules().platforms[platform_name], channel, brand)
+            made, said = caption(message, lang, rules().platforms[platform_name], channel, brand, settings)
             result.append(made)
             warnings.extend(said)
     return result, sorted(set(warnings))
 
 
-def caption_problems(message: Message, lang: str, brand: Brand) -> list[Problem]:
+def caption_problems(message: Message, lang: str, brand: Brand, settings: Settings | None = None) -> list[Problem]:
     """Captions or alt texts over a platform's limit even in their short form: an error for `kit check`."""
     problems = []
     source = message.text(lang).source
-    for made in captions(message, lang, brand)[0]:
+    for made in captions(message, lang, brand, settings)[0]:
         platform = rules().platforms[made.platform]
         length = weighted_length(made.text, platform)
         if length > platform.caption_limit:

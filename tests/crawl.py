@@ -77,6 +77,27 @@ def crawl(site: Path, site_url: str) -> list[str]:
             problems += _check_calendar(site, path, site_url)
         elif rel == "sitemap.xml":
             problems += _check_sitemap(site, path, site_url)
+        elif path.name == "posts.csv":
+            problems += _check_posts_csv(site, path, site_url)
+    return problems
+
+
+def _check_posts_csv(site: Path, table: Path, site_url: str) -> list[str]:
+    """Every image a scheduling tool is told to fetch is the site's own file, at its content-addressed URL."""
+    import csv
+
+    rel, problems = table.relative_to(site).as_posix(), []
+    with table.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for url in filter(None, row["image_urls"].split(",")):
+                if not url.startswith(site_url + "v/"):
+                    problems.append(f"{rel}: {url} is not a content-addressed address of the site")
+                    continue
+                problems += _check_named(site, table, url, site_url)
+                target, _ = _target(site, site / "index.html", url, site_url)
+                digest = url[len(site_url) + 2:].split("/", 1)[0]
+                if _exists(site, target) and not hashlib.sha256(target.read_bytes()).hexdigest().startswith(digest):
+                    problems.append(f"{rel}: {url} serves a file whose SHA-256 does not start with {digest}")
     return problems
 
 
