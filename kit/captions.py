@@ -27,13 +27,15 @@ class Caption:
 
 
 def weighted_length(text: str, platform: Platform) -> int:
-    """Length as the platform counts it. X: every URL 23, wide characters (emoji, CJK) 2, others 1."""
-    if not platform.weighted:
-        return len(text)
+    """Length as the platform counts it. X and Mastodon: every URL 23, however long (so campaign tags cost
+    nothing); X also: wide characters (emoji, CJK) 2, others 1."""
     total, rest = 0, text
-    for url in URL.findall(text):
-        total += platform.url_weight
-        rest = rest.replace(url, "", 1)
+    if platform.url_weight is not None:
+        for url in URL.findall(text):
+            total += platform.url_weight
+            rest = rest.replace(url, "", 1)
+    if not platform.weighted:
+        return total + len(rest)
     return total + sum(_weight(c) for c in rest)
 
 
