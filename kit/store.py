@@ -6,9 +6,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from kit.model import Artifact, Job, JobResult
 
@@ -165,6 +166,24 @@ class Store:
         if not path.is_relative_to(self.out.resolve()):
             raise ValueError(f"path escapes {self.out}: {rel}")
         return write_atomic(path, data)
+
+    def write_stream(self, rel: str, write: Callable[[BinaryIO], None]) -> None:
+        """Write a file under outputs/ that `write` produces into a (seekable) handle, a piece at a time, so a
+        large file (a bundle) never has to be in memory whole; through a temp file and os.replace, like
+        `write_file`."""
+        path = (self.out / rel).resolve()
+        if not path.is_relative_to(self.out.resolve()):
+            raise ValueError(f"path escapes {self.out}: {rel}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w+b") as handle:
+                write(handle)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def read_json(self, rel: str):
         """A JSON file under outputs/ (state), or None when it is missing or unreadable."""
