@@ -23,6 +23,8 @@ from kit.render.pdf import environment_notices, forget_inherited_fonts
 from kit.site import build_site
 from kit.store import Store
 
+__all__ = ["build", "BuildReport", "load_project", "select", "plain_progress"]
+
 Progress = Callable[[int, int, JobResult], None]
 
 
@@ -97,7 +99,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     # The site sees every built job, rendered now or before, so it stays whole whatever was selected.
     others = [job for job in store.built_jobs(skip_kinds=registry.names())
               if job.lang in settings.languages and all(m in alive for m in job.sources)]
-    held_back = build_site(ctx, jobs + others, store, content.warnings)
+    held_back = build_site(ctx, registry, jobs + others, store, content.warnings)
     chosen = {job.key for job in selected}
     stale = sorted({job.message_id for job in jobs if job.key not in chosen and not store.is_current(job)})
     return BuildReport(planned=len(selected), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings),

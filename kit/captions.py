@@ -64,6 +64,18 @@ def alt_text(message: Message, lang: str) -> str:
     return join_sentences(text.title, text.image_alt)
 
 
+def image_alt(message: Message, lang: str, path: str) -> str:
+    """The alt text an image is published with: title and photo; a carousel slide says its own point, the
+    last one the call to action."""
+    name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if not name.startswith("carousel-") or name == "carousel-01":
+        return alt_text(message, lang)
+    text, number = message.text(lang), int(name.removeprefix("carousel-"))
+    if number - 2 < len(text.points):
+        return text.points[number - 2]
+    return text.cta_text or label("read_more", text.lang)
+
+
 def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand) -> tuple[Caption, list[str]]:
     """A caption within the platform's limits, wholly in its text's language; returns it with warnings."""
     text = message.text(listing_lang)

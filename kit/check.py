@@ -18,16 +18,20 @@ from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.store import Store
 
+__all__ = ["check_project"]
 
-def check_project(settings: Settings, registry: Registry | None = None, messages: Collection[str] = ()) -> list[Problem]:
-    """Every problem at once; with `messages`, only theirs (and those of the brand and settings)."""
+
+def check_project(settings: Settings, registry: Registry | None = None, messages: Collection[str] = (),
+                  approving: bool = False) -> list[Problem]:
+    """Every problem at once; with `messages`, only theirs (and those of the brand and settings). With `approving`,
+    the chosen messages are checked as they will be once approved (a placeholder text is then an error)."""
     unknown = [m for m in messages if not (settings.messages_dir / m / "message.yaml").is_file()]
     if unknown:
         raise KitError("; ".join(f"--message: no message '{m}' (no messages/{m}/message.yaml)" for m in unknown))
     brand, problems = load_brand(settings.brand_dir, settings.root)
     if brand is None or any(p.severity == "error" for p in problems):
         return sorted(problems)
-    content = load_content(settings, brand)
+    content = load_content(settings, brand, approving=messages if approving else ())
     problems.extend(p for p in content.problems if _concerns(p, settings, messages))
     if any(p.severity == "error" for p in problems):
         return sorted(set(problems))

@@ -26,6 +26,12 @@ class KitGroup(click.Group):
                 raise
             _print_error(exc)
             sys.exit(1)
+        except ModuleNotFoundError as exc:  # a pull-only install (`pip install kit`) asked to render
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: this command needs the rendering libraries ({exc.name} is not installed); "
+                       "install them with: pip install 'kit[render]' (make kit does)", err=True)
+            sys.exit(1)
 
 
 def _print_error(exc: KitError) -> None:
@@ -140,6 +146,48 @@ def new(ctx: click.Context, message_id: str, title: str) -> None:
     settings = _settings(ctx)
     folder = new_message(settings.messages_dir, message_id, title, settings.default_timezone, settings.languages)
     click.echo(f"Created {folder}. Edit its files, then run: kit check")
+
+
+@main.command()
+@click.argument("message_id")
+@click.argument("lang")
+@click.option("--field", "fields", multiple=True, metavar="FIELD",
+              help="Record only this field (repeatable): title, summary, points, quote, cta, image_alt, "
+                   "image_credit, hashtags, social, project, body. Default: all.")
+@click.pass_context
+def translated(ctx: click.Context, message_id: str, lang: str, fields: tuple[str, ...]) -> None:
+    """Record that messages/MESSAGE_ID/LANG.md translates the current Estonian text (clears its stale warnings)."""
+    from kit.translation import record_translated
+
+    record_translated(Path(ctx.obj["root"]), message_id, lang, fields or None)
+    what = ", ".join(fields) if fields else "every field"
+    click.echo(f"Recorded: the {lang} translation of {message_id} matches the current Estonian text ({what}).")
+
+
+@main.command()
+@click.argument("message_id")
+@click.option("--by", required=True, help="Who approves: your name, recorded in message.yaml.")
+@click.option("--yes", is_flag=True, help="Approve despite warnings, without asking.")
+@click.pass_context
+def approve(ctx: click.Context, message_id: str, by: str, yes: bool) -> None:
+    """Check MESSAGE_ID; approve it (status, who and when in message.yaml) unless it has errors."""
+    from kit.approval import NeedsConfirmation, approve as run_approve
+
+    root = Path(ctx.obj["root"])
+    when = datetime.now(_settings(ctx).tz)
+    try:
+        run_approve(root, message_id, by, when, accept_warnings=yes)
+    except NeedsConfirmation as exc:
+        click.echo(str(exc), err=True)
+        if not sys.stdin.isatty():
+            raise KitError(f"{message_id} was not approved: it has warnings and there is no terminal to ask; "
+                           "read them, then run kit approve again with --yes") from None
+        if not click.confirm("Approve it despite these warnings?", default=False, err=True):
+            click.echo(f"{message_id} was not approved.", err=True)
+            sys.exit(1)
+        run_approve(root, message_id, by, when, accept_warnings=True)
+    click.echo(f"Approved {message_id}: status approved, by {' '.join(by.split())} at "
+               f"{when.strftime('%Y-%m-%d %H:%M %Z')}. Run kit build to make its outputs final.")
 
 
 @main.command()

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kit.errors import ConfigError, Problem
 from kit.model import LANGUAGES
 
+__all__ = ["Settings", "load_settings"]
+
 
 @dataclass(frozen=True)
 class Settings:

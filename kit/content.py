@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import warnings
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -18,16 +19,18 @@ from PIL import Image, ImageFile
 from kit.config import Settings
 from kit.errors import Problem
 from kit.i18n import label_problems
-from kit.model import FALLBACK, Brand, Event, HeroImage, Message, Quote, Translation
+from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, Quote, Translation
 from kit.sanitize import markdown_html
 from kit.schema import Checker, check_controls, load_yaml, read_text
-from kit.yamlread import YamlProblem, parse, split_front_matter
+from kit.translation import HASH_PATTERN, SOURCE, TRANSLATED_FIELDS, stale_in, stale_warning
+from kit.yamlread import Doc, YamlProblem, parse, split_front_matter
 
 MESSAGE_FIELDS = ("id", "date", "updated", "status", "embargo", "expires", "themes", "municipalities",
-                  "channels", "tartu2024", "event", "cta_url", "image")
+                  "channels", "tartu2024", "event", "cta_url", "image", "approved")
 EVENT_FIELDS = ("start", "end", "venues", "address", "url")
 IMAGE_FIELDS = ("file", "focus", "credit")
-TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "image_credit", "hashtags", "social", "project")
+TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "image_credit", "hashtags", "social", "project",
+               "translates")
 STATUSES = ("draft", "approved", "withdrawn")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -51,14 +54,15 @@ class Content:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def load_content(settings: Settings, brand: Brand) -> Content:
+def load_content(settings: Settings, brand: Brand, approving: Collection[str] = ()) -> Content:
+    """Every message; those in `approving` (folder names) checked as they will be once approved."""
     root = settings.messages_dir
     if not root.is_dir():
         return Content((), (Problem(_shown(root, settings), 0, "", "missing: kit reads the messages from this "
                                     "folder (create it, or run kit new my-message)"),), {})
     messages, problems, ids = [], [], []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        message, found = load_message(folder, settings, brand)
+        message, found = load_message(folder, settings, brand, approving=folder.name in approving)
         problems.extend(found)
         if message is not None:
             messages.append(message)
@@ -90,7 +94,9 @@ def load_intros(settings: Settings, problems: list[Problem]) -> dict[str, dict[s
     return intros
 
 
-def load_message(folder: Path, settings: Settings, brand: Brand) -> tuple[Message | None, list[Problem]]:
+def load_message(folder: Path, settings: Settings, brand: Brand,
+                 approving: bool = False) -> tuple[Message | None, list[Problem]]:
+    """One message and its problems; `approving` checks it as it will be once approved (`kit approve`)."""
     problems: list[Problem] = []
     shown = _shown(folder / "message.yaml", settings)
     if not _inside(folder / "message.yaml", settings.messages_dir):
@@ -102,6 +108,8 @@ def load_message(folder: Path, settings: Settings, brand: Brand) -> tuple[Messag
         return None, problems
     c = Checker(shown, doc)
     message = _message(c, folder, settings, brand)
+    if approving:
+        message["status"] = "approved"
     translations = _translations(folder, settings, message, problems)
     problems.extend(c.problems)
     if "et" not in translations and not any(p.path.endswith("et.md") for p in problems):
@@ -112,6 +120,10 @@ def load_message(folder: Path, settings: Settings, brand: Brand) -> tuple[Messag
         if lang not in translations:
             problems.append(Problem(shown, 0, "", f"no {lang} translation: {lang} outputs use the "
                                     f"{FALLBACK.get(lang, 'et')} text", "warning"))
+    for lang, text in translations.items():
+        for name in stale_in(translations[SOURCE], text):
+            line = text.lines.get(name) or text.lines.get(f"translates.{name}", 0)
+            problems.append(Problem(text.source, line, name, stale_warning(message["id"], lang), "warning"))
     return _finish(message, translations, folder, settings), problems
 
 
@@ -133,7 +145,7 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
     event, image = _event(c, settings, brand), _image(c, folder, settings)
     values = dict(id=message_id, folder=folder, date=day, status=status, embargo=embargo, expires=expires,
                   updated=updated, themes=themes, municipalities=municipalities, channels=channels,
-                  tartu2024=tartu2024, cta_url=cta_url, event=event, image=image)
+                  tartu2024=tartu2024, cta_url=cta_url, event=event, image=image, approved=_approved(c, tz))
     for municipality in (event.venues if event else ()):
         if municipality != "all" and municipality not in municipalities:
             c.problem(("event", "venues", municipality), f"'{municipality}' is not one of the message's "
@@ -141,6 +153,14 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
     if embargo and expires and expires <= embargo:
         c.problem(("expires",), "must be after the embargo")
     return values
+
+
+def _approved(c: Checker, tz: str) -> Approval | None:
+    """`approved: {by: Name, at: 2026-11-26T18:30:00+02:00}`, as `kit approve` writes it."""
+    if not c.mapping(("approved",), ("by", "at")):
+        return None
+    by, at = c.string("approved", "by", required=True), c.moment("approved", "at", default_tz=tz, required=True)
+    return Approval(by=by, at=at) if by and at else None
 
 
 def _ids(c: Checker, key: str, known, what: str, required: bool = False) -> tuple[str, ...]:
@@ -329,7 +349,7 @@ def _translation(path: Path, shown: str, settings: Settings, message: dict,
         image_alt=c.string("image_alt", required=bool(message.get("image"))), image_credit=c.string("image_credit"),
         hashtags=tuple(tag.lstrip("#") for tag in c.strings("hashtags")),
         social=_social(c), project=c.string("project", required=bool(message.get("tartu2024"))),
-        source=shown)
+        source=shown, translates=_translates(c, path.stem, message), lines=_lines(doc, body_line))
     if found := _markdown_problem(body):
         problems.append(Problem(shown, body_line + found[0], "body", found[1]))
     for i, point in enumerate(translation.points):
@@ -386,6 +406,31 @@ def _placeholders(c: Checker, text: Translation, message: dict, body_line: int, 
             c.problem(("points", i), said, severity)
     if text.body_md in PLACEHOLDERS:
         problems.append(Problem(shown, body_line, "body", said, severity))
+
+
+def _translates(c: Checker, lang: str, message: dict) -> dict[str, str]:
+    """The `translates` record: field -> the hash of the Estonian text it translates (kit/translation.py)."""
+    if not c.mapping(("translates",), TRANSLATED_FIELDS):
+        return {}
+    if lang == SOURCE:
+        c.problem(("translates",), "the Estonian text is the original and translates nothing; remove this record",
+                  "warning")
+        return {}
+    record = {}
+    for name in TRANSLATED_FIELDS:
+        value = c.string("translates", name)
+        if value and not HASH_PATTERN.match(value):
+            c.problem(("translates", name), f"'{value}' is not a recorded hash (8 hex digits); record the current "
+                      f"Estonian text with kit translated {message.get('id') or '<id>'} {lang} --field {name}")
+        elif value:
+            record[name] = value
+    return record
+
+
+def _lines(doc: Doc, body_line: int) -> dict[str, int]:
+    """Where each front matter field (and the body) starts, as "title", "translates.title"."""
+    lines = {".".join(str(k) for k in key): line for key, line in doc.lines.items() if 0 < len(key) <= 2}
+    return {**lines, "body": body_line}
 
 
 def _quote(c: Checker) -> Quote | None:

@@ -33,6 +33,18 @@ class Translation:
     social: Mapping[str, str] = field(default_factory=dict)
     project: str = ""
     source: str = ""  # file the text came from, for error messages
+    # Which Estonian text this translation translates: field -> short hash of the Estonian value when the
+    # translation was written or confirmed (`kit translated`); empty for Estonian and for unrecorded texts.
+    translates: Mapping[str, str] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)  # field -> its line in `source`, for later problems
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who approved a message and when (`kit approve`), as recorded in its message.yaml."""
+
+    by: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,7 @@ class Message:
     cta_url: str = ""
     image: HeroImage | None = None
     tartu2024: bool = False
+    approved: Approval | None = None
     fingerprint: str = ""  # hash of every file in the message's folder
 
     def text(self, lang: str) -> Translation:

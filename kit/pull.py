@@ -19,6 +19,8 @@ import requests
 from kit.errors import KitError
 from kit.store import write_atomic
 
+__all__ = ["pull", "PullReport"]
+
 STATE = ".kit-pull.json"
 TIMEOUT = (5, 60)
 
@@ -43,12 +45,11 @@ def pull(feed_url: str, dest: Path, municipality: str | None = None, session: re
     if parsed.bozo:
         raise KitError(f"{feed_url}: not a valid feed ({parsed.bozo_exception})")
     downloaded, unchanged = [], 0
-    others = _municipalities(parsed) - {municipality}
     for entry in parsed.entries:
         if municipality and municipality not in {t.get("term") for t in entry.get("tags", [])}:
             continue
         for link in entry.get("links", []):
-            if link.get("rel") != "enclosure" or (municipality and _belongs_to(link, others)):
+            if link.get("rel") != "enclosure" or (municipality and _owner(link) not in ("", municipality)):
                 continue
             if _fetch(session, link, dest, state):
                 downloaded.append(link["href"].split("#")[0])
@@ -59,16 +60,13 @@ def pull(feed_url: str, dest: Path, municipality: str | None = None, session: re
     return PullReport(False, tuple(downloaded), unchanged)
 
 
-def _municipalities(parsed) -> set[str]:
-    """The municipality ids the feed knows (its municipality categories)."""
-    return {t["term"] for e in parsed.entries for t in e.get("tags", [])
-            if (t.get("scheme") or "").endswith("/municipalities")}
+def _owner(link: dict) -> str:
+    """The municipality a file is for (the feed's `#…&municipality=` on it), "" when it is for all."""
+    return _fragment(link["href"]).get("municipality", "")
 
 
-def _belongs_to(link: dict, municipalities: set[str]) -> bool:
-    """A poster is per municipality, named <municipality>-<size>.pdf: another municipality's stays behind."""
-    name = urlparse(link["href"]).path.rsplit("/", 1)[-1]
-    return any(name.startswith(f"{m}-") for m in municipalities)
+def _fragment(href: str) -> dict[str, str]:
+    return dict(p.split("=", 1) for p in urldefrag(href)[1].split("&") if "=" in p)
 
 
 def _get(session: requests.Session, url: str, headers: dict, allowed: tuple[int, ...] = (), **kwargs) -> requests.Response:
@@ -83,8 +81,8 @@ def _get(session: requests.Session, url: str, headers: dict, allowed: tuple[int,
 
 def _fetch(session: requests.Session, link: dict, dest: Path, state: dict) -> bool:
     """Download one enclosure unless the same bytes are already here; False when nothing was needed."""
-    url, fragment = urldefrag(link["href"])
-    expected = dict(p.split("=", 1) for p in fragment.split("&") if "=" in p).get("sha256")
+    url = urldefrag(link["href"])[0]
+    expected = _fragment(link["href"]).get("sha256")
     length = int(link["length"]) if str(link.get("length") or "").isdigit() else None
     target = dest / _local_name(url)
     known = state.setdefault("files", {}).get(url)

@@ -9,18 +9,15 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-MEDIA_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml", ".zip": "application/zip",
-               ".pdf": "application/pdf", ".eml": "message/rfc822", ".txt": "text/plain; charset=utf-8",
-               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+from kit.media import media_type
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **MEDIA_TYPES}
-
     def guess_type(self, path):
         if "/feeds/" in str(path).replace(os.sep, "/") and str(path).endswith(".json"):
             return "application/feed+json"
-        return super().guess_type(path)
+        kind = media_type(str(path))
+        return kind + "; charset=utf-8" if kind.startswith("text/") else kind  # every text kit writes is UTF-8
 
     def send_head(self):
         path = Path(self.translate_path(self.path))

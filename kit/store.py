@@ -13,6 +13,8 @@ from typing import BinaryIO
 
 from kit.model import Artifact, Job, JobResult
 
+__all__ = ["Store", "BuiltJob", "BuiltFile", "write_atomic"]
+
 MANIFEST = "manifest.json"
 # Finished jobs, one JSON line each, appended as they finish: a build that is killed midway loses nothing it
 # finished. Read on top of the manifest, folded into it by `commit`, then removed.
@@ -67,41 +69,85 @@ def read_journal(path: Path) -> dict[str, dict]:
     return entries
 
 
+@dataclass(frozen=True)
+class BuiltFile:
+    path: str  # relative to outputs/kit
+    source: Path  # where it is on disk
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BuiltJob:
+    """What the store knows of a job's last render: the files it left (of the last success, when the last
+    render failed), their checksums, the renderer's warnings and the error, if it failed."""
+
+    key: str
+    input_hash: str  # the inputs it was rendered from: current when it equals the planned job's
+    files: tuple[BuiltFile, ...]
+    warnings: tuple[str, ...]
+    error: str
+
+
 @dataclass
 class Store:
     """outputs/kit (rendered files) plus outputs/manifest.json (job key → input hash and files), with
-    outputs/manifest.journal holding the jobs finished since the manifest was last written."""
+    outputs/manifest.journal holding the jobs finished since the manifest was last written. Other stages read
+    what was built as typed `BuiltJob`s (`result`); the manifest's layout is this module's own business."""
 
     out: Path
-    manifest: dict[str, dict] = field(default_factory=dict)
+    _jobs: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def open(cls, out: Path) -> "Store":
         try:
-            manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("jobs", {})
+            jobs = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("jobs", {})
         except (OSError, ValueError):
-            manifest = {}
-        manifest.update(read_journal(out / JOURNAL))  # jobs an interrupted build finished
-        return cls(out=out, manifest=manifest)
+            jobs = {}
+        jobs.update(read_journal(out / JOURNAL))  # jobs an interrupted build finished
+        return cls(out=out, _jobs=jobs)
 
     @property
     def kit_dir(self) -> Path:
         return self.out / "kit"
 
     def is_current(self, job: Job) -> bool:
-        entry = self.manifest.get(job.key)
+        entry = self._jobs.get(job.key)
         return bool(entry and entry.get("hash") == job.input_hash and not entry.get("error")
                     and all((self.kit_dir / p).is_file() for p in job.outputs))
 
     def failed(self, job: Job) -> bool:
         """Whether the job's last render failed (not merely out of date: a build may leave jobs unrendered)."""
-        return bool(self.manifest.get(job.key, {}).get("error"))
+        return bool(self._jobs.get(job.key, {}).get("error"))
+
+    def result(self, job: Job) -> BuiltJob | None:
+        """The job's last render as the store recorded it, files that are on disk only; None if never built.
+        Sizes come from the files, checksums from the record (the writer hashed the bytes it wrote)."""
+        entry = self._jobs.get(job.key)
+        if entry is None:
+            return None
+        known = entry.get("sha256", {})
+        files = []
+        for rel in entry.get("outputs", job.outputs):
+            source = self.kit_dir / rel
+            try:
+                size = source.stat().st_size
+            except OSError:
+                continue  # a new job that failed has no files yet
+            digest = known.get(rel) or hashlib.sha256(source.read_bytes()).hexdigest()
+            files.append(BuiltFile(path=rel, source=source, sha256=digest, size=size))
+        return BuiltJob(key=job.key, input_hash=entry.get("hash", ""), files=tuple(files),
+                        warnings=tuple(entry.get("warnings", ())), error=entry.get("error", ""))
+
+    def errors(self) -> dict[str, str]:
+        """Job key -> error, for every job whose last render failed."""
+        return {key: entry["error"] for key, entry in sorted(self._jobs.items()) if entry.get("error")}
 
     def save(self, result: JobResult) -> None:
         """Write a job's artifacts; a failed job keeps its previous files and is retried next build."""
         job = result.job
         if result.error:
-            entry = {**self.manifest.get(job.key, {"outputs": list(job.outputs)}), "error": result.error}
+            entry = {**self._jobs.get(job.key, {"outputs": list(job.outputs)}), "error": result.error}
             self._record(job.key, entry)
             return
         for artifact in result.artifacts:
@@ -114,7 +160,7 @@ class Store:
     def _record(self, key: str, entry: dict) -> None:
         """Note a finished job at once, after its files are in place: one line appended to the journal (a
         kill can tear only that line, which is then ignored and the job rendered again)."""
-        self.manifest[key] = entry
+        self._jobs[key] = entry
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.out / JOURNAL, "a", encoding="utf-8") as journal:
             journal.write(json.dumps({"key": key, "entry": entry}, ensure_ascii=False) + "\n")
@@ -141,8 +187,8 @@ class Store:
             return lang not in languages or not any(m in messages for m in entry.get("members") or [message_id])
 
         removed = []
-        for key in [k for k, entry in self.manifest.items() if gone(k, entry)]:
-            for rel in self.manifest.pop(key).get("outputs", []):
+        for key in [k for k, entry in self._jobs.items() if gone(k, entry)]:
+            for rel in self._jobs.pop(key).get("outputs", []):
                 (self.kit_dir / rel).unlink(missing_ok=True)
                 removed.append(rel)
         return removed
@@ -152,7 +198,7 @@ class Store:
         stage of a build with a smaller registry still sees them. Entries of an older kit carry no params:
         their files then count as for every municipality until the kind is built again."""
         jobs = []
-        for key, entry in sorted(self.manifest.items()):
+        for key, entry in sorted(self._jobs.items()):
             kind, message_id, lang, variant = key.split("/", 3)
             if kind not in skip_kinds:
                 jobs.append(Job(kind=kind, message_id=message_id, lang=lang, variant=variant,
@@ -224,7 +270,7 @@ class Store:
     def commit(self) -> None:
         """Write the whole manifest (atomically), then drop the journal it now holds, and the temp files an
         interrupted build may have left."""
-        data = json.dumps({"jobs": dict(sorted(self.manifest.items()))}, indent=1, ensure_ascii=False)
+        data = json.dumps({"jobs": dict(sorted(self._jobs.items()))}, indent=1, ensure_ascii=False)
         write_atomic(self.out / MANIFEST, data.encode())
         (self.out / JOURNAL).unlink(missing_ok=True)
         for folder, pattern in ((self.out, ".*.tmp"), (self.kit_dir, "**/.*.tmp"), (self.out / "review", ".*.tmp")):

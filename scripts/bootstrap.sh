@@ -40,8 +40,8 @@ fi
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-extras=""
-[ "$want_test" = "--test" ] && extras="[test]"
+extras="[render]"  # a plain `pip install kit` is the pull-only install (README)
+[ "$want_test" = "--test" ] && extras="[render,test]"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
 if [ "$want_test" = "--test" ]; then
   # The accessibility tests inject axe-core, pinned by tests/package-lock.json, into Chromium.

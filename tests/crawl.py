@@ -124,7 +124,8 @@ def _check_named(site: Path, feed: Path, url: str, site_url: str, size: str | in
     if not _exists(site, target):
         return [f"{rel}: names a missing file {url}"]
     problems = []
-    if fragment.startswith("sha256=") and hashlib.sha256(target.read_bytes()).hexdigest() != fragment[7:]:
+    advertised = dict(p.split("=", 1) for p in fragment.split("&") if "=" in p).get("sha256")
+    if advertised and hashlib.sha256(target.read_bytes()).hexdigest() != advertised:
         problems.append(f"{rel}: #sha256 of {url} does not match the file")
     if size is not None and int(size) != target.stat().st_size:
         problems.append(f"{rel}: length {size} of {url} is not the file's size {target.stat().st_size}")

@@ -20,6 +20,7 @@ from kit.build import build
 from kit.plan import plan
 from kit.render import Registry, builtin_registry
 from kit.render.social import RENDERER as SOCIAL
+from kit.model import Job
 from kit.store import Store, read_journal
 from tests.conftest import MESSAGE_YAML, NOW, REPO, TALLINN, TEXT_MD, Project, context, landscape
 
@@ -264,7 +265,8 @@ def test_the_next_build_takes_over_the_journal_and_sweeps_temp_files(tmp_path):
     entry = {"hash": "1", "outputs": ["social/a/et/x.jpg"]}
     (out / "manifest.journal").write_text(json.dumps({"key": "social/a/et/x", "entry": entry}) + "\n")
     store = Store.open(out)
-    assert store.manifest == {"social/a/et/x": entry}
+    job = Job(kind="social", message_id="a", lang="et", variant="x", outputs=("social/a/et/x.jpg",), input_hash="1")
+    assert store.result(job) is not None and store.result(job).input_hash == "1"
     store.commit()
     assert json.loads((out / "manifest.json").read_text())["jobs"] == {"social/a/et/x": entry}
     assert not (out / "manifest.journal").exists() and not leftover.exists()

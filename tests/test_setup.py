@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shutil
 import subprocess
 import sys
 import warnings
@@ -124,3 +125,47 @@ def test_an_environment_notice_is_not_a_document_error():
     with pytest.raises(RenderError, match="poster x: Failed to load image"):
         with strict("poster x"):
             logging.getLogger("weasyprint").warning("Failed to load image at 'file:///etc/passwd'")
+
+
+def test_a_pull_only_install_pulls_without_the_rendering_libraries(tmp_path, one_message):
+    """`pip install kit` (no extra) is the partner's install: it pulls, and asks for kit[render] to build."""
+    import os
+
+    from tests.servers import free_port, wait_for
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    pyproject = one_message.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace("https://loov.vorumaa.ee/kit/", url))
+    kit = [sys.executable, "-m", "kit", "--root", str(one_message.root)]
+    assert subprocess.run([*kit, "build", "--workers", "1"], capture_output=True, timeout=600).returncode == 0
+
+    venv = tmp_path / "partner-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    source = tmp_path / "kit-source"  # a copy: building the package writes build/ beside its source
+    shutil.copytree(REPO / "kit", source / "kit", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, source / name)
+    installed = subprocess.run([venv / "bin/pip", "install", "-q", "--disable-pip-version-check", str(source)],
+                               capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    for heavy in ("weasyprint", "PIL", "numpy", "pikepdf", "jinja2"):
+        probe = subprocess.run([venv / "bin/python", "-c", f"import {heavy}"], capture_output=True, env=env, cwd=tmp_path)
+        assert probe.returncode != 0, f"{heavy} came with the pull-only install"
+
+    server = subprocess.Popen([*kit, "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(url)
+        dest = tmp_path / "partner"
+        pulled = subprocess.run([venv / "bin/kit", "pull", url + "feeds/all.atom", "--dest", str(dest)],
+                                capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+        assert pulled.returncode == 0, pulled.stderr
+        assert list(dest.glob("posters/koosloome/et/*.pdf"))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    building = subprocess.run([venv / "bin/kit", "--root", str(one_message.root), "build"], capture_output=True,
+                              text=True, timeout=120, env=env, cwd=tmp_path)
+    assert building.returncode == 1 and "pip install 'kit[render]'" in building.stderr
+    assert "Traceback" not in building.stderr

@@ -30,7 +30,7 @@ def test_sample_content_is_clean(sample_build):
     from kit.store import Store
 
     settings = load_settings(sample_build)
-    failed = {key: entry["error"] for key, entry in Store.open(settings.out).manifest.items() if entry.get("error")}
+    failed = Store.open(settings.out).errors()
     assert failed == {}
     problems = check_project(settings)
     assert [str(p) for p in problems if p.severity == "error"] == []

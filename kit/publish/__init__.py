@@ -19,16 +19,24 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 from urllib.parse import urlparse
 
 from kit.config import Settings
 from kit.errors import PublishError
 
+__all__ = ["publish", "PublishReport", "Target", "open_target", "publishers"]
+
 MANIFEST = ".kit-publish.json"
 STAGING = ".kit-staging"  # hidden: deny reads of it on the server (README), and each run's folder is unguessable
 IMMUTABLE = "v/"  # content-addressed: a path here never changes its bytes
+# Publishers by URL scheme, as Lektor's are: kit's own, and any an installed package adds with an entry point in
+# this group (`sftp = "kit_sftp:open_target"`: a callable taking the target URL and the Settings, returning a Target).
+ENTRY_POINTS = "kit.publishers"
+BUILTIN_PUBLISHERS = {"": "kit.publish.folder:open_folder", "file": "kit.publish.folder:open_folder",
+                      "http": "kit.publish.webdav:open_webdav", "https": "kit.publish.webdav:open_webdav"}
 
 
 class Target(Protocol):
@@ -72,18 +80,24 @@ def move_order(rel: str) -> int:
     return 7 - rel.count("/")  # et/rouge/index.html 5, et/index.html 6, index.html 7
 
 
+def publishers() -> dict[str, metadata.EntryPoint]:
+    """URL scheme -> the entry point that opens such a target; an installed package may add schemes, not
+    replace kit's own."""
+    found = {scheme: metadata.EntryPoint(name=scheme, value=value, group=ENTRY_POINTS)
+             for scheme, value in BUILTIN_PUBLISHERS.items()}
+    for entry in metadata.entry_points(group=ENTRY_POINTS):
+        found.setdefault(entry.name, entry)
+    return found
+
+
 def open_target(url: str, settings: Settings) -> Target:
     scheme = urlparse(url).scheme
-    if scheme in ("http", "https"):
-        from kit.publish.webdav import WebDavTarget
-
-        return WebDavTarget(url)
-    if scheme in ("", "file"):
-        from kit.publish.folder import FolderTarget
-
-        path = Path(urlparse(url).path if scheme == "file" else url)
-        return FolderTarget(path if path.is_absolute() else settings.root / path)
-    raise PublishError(f"no publisher for '{scheme}://' targets; use a folder or an http(s) WebDAV address")
+    entry = publishers().get(scheme)
+    if entry is None:
+        known = ", ".join(f"{s}://" for s in sorted(publishers()) if s)
+        raise PublishError(f"no publisher for '{scheme}://' targets; use a folder or one of: {known}")
+    opener: Callable[[str, Settings], Target] = entry.load()
+    return opener(url, settings)
 
 
 def publish(settings: Settings, target_url: str | None = None) -> PublishReport:

@@ -9,7 +9,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
+from kit.config import Settings
 from kit.publish import MANIFEST, STAGING
 
 
@@ -61,3 +63,9 @@ class FolderTarget:
             if parent == self.root or not parent.is_dir() or any(parent.iterdir()):
                 break
             parent.rmdir()
+
+
+def open_folder(url: str, settings: Settings) -> FolderTarget:
+    """A folder path, or a file:// URL; a relative path is the project's."""
+    path = Path(urlparse(url).path if url.startswith("file:") else url)
+    return FolderTarget(path if path.is_absolute() else settings.root / path)

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlparse, urlunparse
 import requests
 from requests.auth import HTTPBasicAuth
 
+from kit.config import Settings
 from kit.errors import PublishError
 from kit.publish import MANIFEST
 
@@ -121,3 +122,7 @@ class WebDavTarget:
 def _retry_after(response: requests.Response) -> float:
     value = response.headers.get("Retry-After", "")
     return min(float(value), RETRY_AFTER_CAP) if value.isdigit() else 0.0
+
+
+def open_webdav(url: str, settings: Settings) -> WebDavTarget:
+    return WebDavTarget(url)

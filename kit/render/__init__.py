@@ -1,22 +1,82 @@
 """The renderer registry. One module per output kind; built-ins register the way an extension would.
 
 A renderer has two halves: `plan` (cheap, no heavy imports: which files a message yields) and `render`
-(turns one Job into Artifacts in memory; runs in a worker process; never touches disk).
+(turns one Job into Artifacts in memory; runs in a worker process; never touches disk). Its `presentation`
+says how its files appear to people: the site's pages, the feeds, the bundles and `kit pull` read only that,
+never a kind's name, so a new output kind is its own module plus one registration.
+
+An installed package adds a renderer through the entry-point group `kit.renderers` (the value names a
+`Renderer` object), e.g. in its pyproject.toml:
+
+    [project.entry-points."kit.renderers"]
+    calendar = "kit_calendar:RENDERER"
 """
 from __future__ import annotations
 
 import hashlib
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from importlib import resources
-from typing import Callable, Mapping
+from importlib import metadata, resources
+from typing import Callable, Literal, Mapping
 
 from kit.codehash import code_hash
 from kit.config import Settings
 from kit.model import Artifact, Brand, Job, Message
 
+__all__ = ["Renderer", "Registry", "RenderContext", "JobSpec", "Presentation", "Shown", "builtin_registry"]
+
 BUILTINS: tuple[str, ...] = ("kit.render.social", "kit.render.poster", "kit.render.newsletter", "kit.render.press")
+ENTRY_POINTS = "kit.renderers"
+
+Role = Literal["download", "preview", "caption", "photo", "hidden"]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How one file appears. `download`: a file to take (pages list it; feeds, bundles and pulls carry it).
+    `preview`: an image standing for the file `of` (pages show it, feeds and bundles leave it out). `caption`:
+    the text that goes with the image `of` (shown under it, and a download too). `photo`: the message's photo
+    on its page (`of` names the full-size download, or ""). `hidden`: built, but offered nowhere."""
+
+    role: Role = "download"
+    of: str = ""
+
+
+def shown_as_download(path: str) -> Shown:
+    return Shown()
+
+
+def variant_as_label(variant: str, municipality: str, lang: str) -> str:
+    return variant.removeprefix(f"{municipality}-") if municipality else variant
+
+
+def title_as_alt(message: Message, lang: str, path: str) -> str:
+    return message.text(lang).title
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """A renderer's files as people meet them. `section` picks how the message page shows them: `cards`
+    (previews with their files, e.g. posters), `gallery` (images with caption and alt text) or `files` (a list
+    of downloads). `title` is a key of kit/data/labels.yaml, or the title per language for a renderer that
+    brings its own. RSS allows one enclosure per item: the download of the lowest `rss_rank` goes there."""
+
+    section: Literal["cards", "gallery", "files"] = "files"
+    title: str | Mapping[str, str] = ""
+    order: int = 50
+    rss_rank: int = 50
+    # Module-level functions, not lambdas: renderers travel to worker processes.
+    show: Callable[[str], Shown] = shown_as_download
+    label: Callable[[str, str, str], str] = variant_as_label  # (variant, municipality, lang): a card's caption
+    alt: Callable[[Message, str, str], str] = title_as_alt  # (message, lang, path): an image's alt text
+
+    def heading(self, lang: str) -> str:
+        from kit.i18n import label
+
+        if isinstance(self.title, str):
+            return label(self.title, lang)
+        return self.title.get(lang) or self.title.get("*") or next(iter(self.title.values()), "")
 
 
 @dataclass(frozen=True)
@@ -51,6 +111,7 @@ class Renderer:
     check: Callable[[Message, str, RenderContext], list] | None = None
     # Optional: outputs made of several messages (newsletter issues), planned once per language.
     plan_issues: Callable[[str, RenderContext], list[JobSpec]] | None = None
+    presentation: Presentation = Presentation()
 
     @property
     def code_hash(self) -> str:
@@ -71,6 +132,8 @@ class Registry:
     def register(self, renderer: Renderer) -> None:
         if renderer.name in self._renderers:
             raise ValueError(f"a renderer named '{renderer.name}' is already registered")
+        if not renderer.presentation.title:  # a section needs a heading: the kind's own name at least
+            renderer = replace(renderer, presentation=replace(renderer.presentation, title={"*": renderer.name}))
         self._renderers[renderer.name] = renderer
 
     def get(self, name: str) -> Renderer:
@@ -83,8 +146,24 @@ class Registry:
         return list(self._renderers)
 
 
+    def presentation(self, kind: str) -> Presentation:
+        """A kind this registry does not know (built by a larger one) is shown as plain downloads."""
+        renderer = self._renderers.get(kind)
+        return renderer.presentation if renderer else Presentation(title={"*": kind}, order=99)
+
+    def presentations(self) -> list[tuple[str, Presentation]]:
+        """(kind, presentation) in the order of the sections on a page."""
+        return sorted(((r.name, r.presentation) for r in self), key=lambda item: (item[1].order, item[0]))
+
+
 def builtin_registry() -> Registry:
+    """Kit's own renderers, then every renderer installed packages declare in the `kit.renderers` group."""
     registry = Registry()
     for module_name in BUILTINS:
         registry.register(importlib.import_module(module_name).RENDERER)
+    for entry in sorted(metadata.entry_points(group=ENTRY_POINTS), key=lambda e: e.name):
+        renderer = entry.load()
+        if not isinstance(renderer, Renderer):
+            raise TypeError(f"entry point {entry.name} = {entry.value} in {ENTRY_POINTS} is not a kit Renderer")
+        registry.register(renderer)
     return registry

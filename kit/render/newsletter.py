@@ -20,7 +20,7 @@ from babel.dates import format_date as babel_date
 from kit.errors import Problem, RenderError
 from kit.i18n import VRO_MONTHS, credit_line, event_details, label
 from kit.model import Artifact, Job, Message
-from kit.render import JobSpec, RenderContext, Renderer
+from kit.render import JobSpec, Presentation, RenderContext, Renderer
 from kit.templating import brand_env
 
 WRAP = 72
@@ -215,4 +215,5 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
 
 
 RENDERER = Renderer(name="newsletter", plan=plan, render=render, plan_issues=plan_issues, check=check,
+                    presentation=Presentation(section="files", title="newsletters", order=40),
                     brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n", "kit.press"))

@@ -18,7 +18,7 @@ from kit.brand_assets import mark_svg, pattern_svg
 from kit.errors import Problem, RenderError
 from kit.i18n import credit_line, event_details, label
 from kit.model import Artifact, Job, Message
-from kit.render import JobSpec, RenderContext, Renderer
+from kit.render import JobSpec, Presentation, RenderContext, Renderer, Shown
 from kit.render.pdf import (CLIP_FIX, MM_PX, boxes, clip_advice, clipped_text, has_class, image_dpi, inset, overflowing,
                             project_url, render_document)
 from kit.sanitize import inline_html
@@ -389,6 +389,19 @@ def _trim_crop(page) -> tuple[float, float, float, float]:
     return (trim[0] - media[0], trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
 
 
+def card_label(variant: str, municipality: str, lang: str) -> str:
+    """„A4 · trükikojale“: the size, and who prints it (the office variant has no bleed or crop marks)."""
+    size = variant.removeprefix(f"{municipality}-")
+    return f"{size.split('-')[0]} · {label('office_print' if size.endswith('office') else 'print_shop', lang)}"
+
+
+def shown(path: str) -> Shown:
+    """The PNG is the page's look at the PDF beside it; the PDF is what a municipality prints."""
+    return Shown("preview", of=path.removesuffix(".png") + ".pdf") if path.endswith(".png") else Shown()
+
+
 RENDERER = Renderer(name="poster", plan=plan, render=render, check=check,
+                    presentation=Presentation(section="cards", title="posters", order=10, rss_rank=10, show=shown,
+                                              label=card_label),
                     brand_inputs=("templates/poster.*", "*.svg"),
                     helpers=("kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets", "kit.textfit"))

@@ -11,7 +11,7 @@ from kit.errors import Problem, RenderError
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
 from kit.press import PressRelease, photo_path, press_release, web_photo_path
-from kit.render import JobSpec, RenderContext, Renderer
+from kit.render import JobSpec, Presentation, RenderContext, Renderer, Shown
 from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, content_area, render_document
 from kit.sanitize import markdown_html
 from kit.templating import brand_env
@@ -213,5 +213,13 @@ def _deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-RENDERER = Renderer(name="press", plan=plan, render=render, check=check, brand_inputs=("templates/press.*", "mark.png"),
+def shown(path: str) -> Shown:
+    """The web-sized photo illustrates the message's page; the full-size one is its download."""
+    if path.endswith("-web.jpg"):
+        return Shown("photo", of=path.removesuffix("-web.jpg") + ".jpg")
+    return Shown()
+
+
+RENDERER = Renderer(name="press", plan=plan, render=render, check=check,
+                    presentation=Presentation(section="files", title="press", order=30, rss_rank=20, show=shown), brand_inputs=("templates/press.*", "mark.png"),
                     helpers=("kit.press", "kit.render.pdf", "kit.render.canvas", "kit.sanitize", "kit.i18n", "kit.brand_assets"))

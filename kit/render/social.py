@@ -12,12 +12,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 from PIL import Image, ImageDraw
 
-from kit.captions import Caption, caption_problems, captions
+from kit.captions import Caption, caption_problems, captions, image_alt
 from kit.errors import Problem, RenderError
 from kit.i18n import format_event_when, label
 from kit.model import Artifact, Brand, Job, Message
 from kit.platforms import ImageFormat, rules
-from kit.render import JobSpec, RenderContext, Renderer
+from kit.render import JobSpec, Presentation, RenderContext, Renderer, Shown
 from kit.render.canvas import (
     Box,
     TextBlock,
@@ -315,6 +315,13 @@ def _png(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def shown(path: str) -> Shown:
+    """Each card's .txt is the post's caption: shown under the image it goes with."""
+    return Shown("caption", of=path.removesuffix(".txt") + ".jpg") if path.endswith(".txt") else Shown()
+
+
 RENDERER = Renderer(name="social", plan=plan, render=render, check=check,
+                    presentation=Presentation(section="gallery", title="social", order=20, rss_rank=30, show=shown,
+                                              alt=image_alt),
                     brand_inputs=("layouts/social.yaml", "mark.png", "pattern.png"),
                     helpers=("kit.render.canvas", "kit.render.slides", "kit.textfit", "kit.captions", "kit.i18n"))

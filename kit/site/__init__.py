@@ -14,7 +14,7 @@ from functools import partial
 
 from kit.errors import Problem
 from kit.model import Job
-from kit.render import RenderContext
+from kit.render import Registry, RenderContext
 from kit.site import feeds as feed_formats
 from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
@@ -31,14 +31,15 @@ FEED_FORMATS = (("Atom", ".atom", "application/atom+xml"), ("RSS", ".rss", "appl
                 ("JSON Feed", ".json", "application/feed+json"))
 
 
-def build_site(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list[Problem]) -> tuple[str, ...]:
+def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store,
+               warnings: list[Problem]) -> tuple[str, ...]:
     """Returns one line per message or issue not published whole (its previous version kept, or none)."""
     store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
-    catalog = build_catalog(ctx, jobs, store)
+    catalog = build_catalog(ctx, registry, jobs, store)
     ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions
     feeds, feed_list = _feeds(ctx, catalog, store)
     bundles = _bundles(ctx, catalog, store)
-    pages = site_pages(ctx, catalog, feed_list, {path: size for path, size in bundles.items()})
+    pages = site_pages(ctx, registry, catalog, feed_list, {path: size for path, size in bundles.items()})
     links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)

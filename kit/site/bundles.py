@@ -60,7 +60,7 @@ def bundle_sets(catalog: Catalog, municipalities, count: int) -> dict[str, list[
     current = {municipality: set(current_messages(catalog, municipality, count)) for municipality in municipalities}
     sets: dict[str, list[SiteFile]] = {}
     for (_lang, message_id), files in catalog.listing.items():
-        files = [f for f in files if not f.is_preview]
+        files = [f for f in files if f.offered]
         mine = [municipality for municipality in municipalities if message_id in current[municipality]]
         if mine:
             sets.setdefault(f"bundles/message-{message_id}.zip", []).extend(files)

@@ -5,23 +5,19 @@ withdrawn messages have no entry, so no page, feed or bundle can name or contain
 """
 from __future__ import annotations
 
-import hashlib
-import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
+from kit.media import media_type
 from kit.model import Job, Message
-from kit.render import RenderContext
+from kit.render import Registry, RenderContext
 from kit.site.public import Published, load_record, previous_issue, previous_message
 from kit.store import Store
 
 TAG_AUTHORITY = "tag:loov.vorumaa.ee,2026:"  # fixed forever: entry ids must never change
 NOT_REBUILT = "it changed and this build did not render it (kit build --message, --kind or --site-only)"
-MEDIA_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml", ".json": "application/json",
-               ".txt": "text/plain", ".eml": "message/rfc822", ".md": "text/markdown",
-               ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
 @dataclass(frozen=True)
@@ -34,11 +30,14 @@ class SiteFile:
     municipality: str  # "" when the file is for every municipality
     size: int
     sha256: str
+    # How it appears, from its renderer's presentation (kit/render/__init__.py): role and the file it goes with.
+    role: str = "download"
+    of: str = ""
+    rss_rank: int = 50
 
     @property
     def media_type(self) -> str:
-        suffix = Path(self.path).suffix
-        return MEDIA_TYPES.get(suffix) or mimetypes.guess_type(self.path)[0] or "application/octet-stream"
+        return media_type(self.path)
 
     @property
     def href(self) -> str:
@@ -52,7 +51,12 @@ class SiteFile:
 
     @property
     def is_preview(self) -> bool:
-        return self.kind == "poster" and self.path.endswith(".png")
+        return self.role == "preview"
+
+    @property
+    def offered(self) -> bool:
+        """Carried by feeds, bundles and pulls: everything but previews and files a renderer keeps to itself."""
+        return self.role not in ("preview", "hidden")
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,14 @@ class Catalog:
         return tuple(seen[p] for p in sorted(seen))
 
 
-def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
+def build_catalog(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store) -> Catalog:
     """Each public message is published whole: every job current, or else its previous public version."""
     record = load_record(store)
+    _site_files = _files_of(registry, store)
     by_message: dict[str, list[Job]] = {}
     for job in (j for j in jobs if not j.members):
         by_message.setdefault(job.message_id, []).append(job)
-    units, held, held_ids = _messages(ctx, by_message, store, record)
+    units, held, held_ids = _messages(ctx, by_message, store, record, _site_files)
 
     def on_site(mid: str) -> bool:  # a message with no job of its own (a newsletter-only build) is public as it is
         return mid in units or (mid not in by_message and mid in ctx.messages and ctx.messages[mid].is_public(ctx.now))
@@ -115,7 +120,7 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
         key = f"{job.lang}/{job.message_id}"
         waiting = [m for m in job.members if m in held_ids]
         if store.is_current(job) and not waiting:
-            issues[key] = Published(files=tuple(_site_files(job, store)), members=job.members)
+            issues[key] = Published(files=tuple(_site_files(job)), members=job.members)
             continue
         previous = previous_issue(record, key, store, SiteFile)
         kept = previous is not None and all(on_site(m) for m in previous.members)
@@ -127,7 +132,7 @@ def build_catalog(ctx: RenderContext, jobs: list[Job], store: Store) -> Catalog:
     return _catalog(units, issues, tuple(held))
 
 
-def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: dict):
+def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: dict, site_files):
     """message id -> Published for every public message (new, or kept), the held-back lines and ids."""
     units, held, held_ids = {}, [], set()
     for mid, mine in by_message.items():
@@ -135,7 +140,7 @@ def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store
             continue  # draft, embargoed or expired: never published
         failed = [job for job in mine if not store.is_current(job)]
         if not failed:
-            units[mid] = Published(files=tuple(f for job in mine for f in _site_files(job, store)),
+            units[mid] = Published(files=tuple(f for job in mine for f in site_files(job)),
                                    message=ctx.messages[mid])
             continue
         previous = previous_message(record, mid, store, SiteFile)
@@ -170,14 +175,17 @@ def _catalog(units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
                    published={"messages": units, "issues": issues})
 
 
-def _site_files(job: Job, store: Store) -> list[SiteFile]:
-    """Sizes from the files, checksums from the manifest (the writer hashed the bytes it wrote)."""
-    known = store.manifest.get(job.key, {}).get("sha256", {})
-    result = []
-    for rel in job.outputs:
-        source = store.kit_dir / rel
-        digest = known.get(rel) or hashlib.sha256(source.read_bytes()).hexdigest()
-        result.append(SiteFile(path=rel, source=source, kind=job.kind, variant=job.variant, lang=job.lang,
-                               municipality=job.params.get("municipality", ""), size=source.stat().st_size,
-                               sha256=digest))
-    return result
+def _files_of(registry: Registry, store: Store):
+    """A current job's files as the site shows them: what the store built, as its renderer presents it."""
+    def site_files(job: Job) -> list[SiteFile]:
+        built = store.result(job)
+        presentation = registry.presentation(job.kind)
+        result = []
+        for file in built.files if built else ():
+            shown = presentation.show(file.path)
+            result.append(SiteFile(path=file.path, source=file.source, kind=job.kind, variant=job.variant,
+                                   lang=job.lang, municipality=job.params.get("municipality", ""), size=file.size,
+                                   sha256=file.sha256, role=shown.role, of=shown.of,
+                                   rss_rank=presentation.rss_rank))
+        return result
+    return site_files

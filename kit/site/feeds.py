@@ -89,9 +89,12 @@ def url(ctx: RenderContext, path: str) -> str:
 
 
 def file_url(ctx: RenderContext, file, with_hash: bool = True) -> str:
-    """Files are named by URL; `#sha256=` (as pip's index does) lets a puller verify what it fetched."""
+    """Files are named by URL; `#sha256=` (as pip's index does) lets a puller verify what it fetched, and
+    `&municipality=` says a file is one municipality's own (a poster), so a pull for another leaves it."""
     base = url(ctx, file.href)
-    return f"{base}#sha256={file.sha256}" if with_hash else base
+    if not with_hash:
+        return base
+    return f"{base}#sha256={file.sha256}" + (f"&municipality={file.municipality}" if file.municipality else "")
 
 
 def _when(moment: datetime) -> str:
@@ -105,7 +108,7 @@ def _feed_updated(entries, withdrawn: list[Message]) -> datetime:
 
 def _files(entry: Entry, spec: FeedSpec):
     files = entry.for_municipality(spec.municipality) if spec.municipality else entry.files
-    return [f for f in files if not f.is_preview]
+    return [f for f in files if f.offered]
 
 
 # ---- Atom ---------------------------------------------------------------------------------------
@@ -211,8 +214,8 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
         for theme in entry.message.themes:
             _plain(item, "category", theme)
         files = _files(entry, spec)
-        first = next((f for f in files if f.kind == "poster" and f.path.endswith(".pdf")), files[0] if files else None)
-        if first is not None:  # RSS allows one enclosure per item: the first poster
+        first = min(files, key=lambda f: (f.rss_rank, f.role != "download", f.path), default=None)
+        if first is not None:  # RSS allows one enclosure per item: the renderers' presentations rank them
             ET.SubElement(item, "enclosure", url=file_url(ctx, first, with_hash=False), length=str(first.size),
                           type=first.media_type)
     for issue in spec.issues:

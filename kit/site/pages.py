@@ -11,11 +11,10 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from kit.captions import alt_text
 from kit.i18n import NBSP, credit_line, format_date, format_event_when, label
 from kit.model import Brand, Message
 from kit.press import call_to_action, event_facts, partner_sentence
-from kit.render import RenderContext
+from kit.render import Presentation, Registry, RenderContext
 from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
 from kit.templating import kit_env
@@ -27,7 +26,6 @@ LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed
               "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
               "a11y_enforcement_title", "a11y_date_title", "event_date", "published",
               "photo", "newsletter_issue")
-DOCUMENT_KINDS = {"press": "press", "newsletter": "newsletters"}
 FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
               ".json": "JSON", ".md": "Markdown"}
 # The Estonian supervisory authority for web accessibility, by its Estonian name (genitive, as the et and vro
@@ -63,7 +61,8 @@ def unbroken(text: str) -> str:
     return re.sub(r"(?<=\d\.) |(?<=\d) |(?<!,) (?=\d)", NBSP, text)
 
 
-def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles: dict[str, int]) -> dict[str, bytes]:
+def site_pages(ctx: RenderContext, registry: Registry, catalog: Catalog, feeds: list[dict],
+               bundles: dict[str, int]) -> dict[str, bytes]:
     env = kit_env()
     env.filters["filesize"] = filesize
     env.filters["describe"] = describe
@@ -77,7 +76,7 @@ def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles:
         pages[f"{lang}/accessibility.html"] = env.get_template("site/accessibility.html").render(
             **common, root="../", title=label("accessibility", lang), statement=_statement(ctx, lang),
             languages=_languages(ctx, "accessibility.html"))
-        items = [_item(ctx, catalog, lang, mid) for (listed, mid) in catalog.listing if listed == lang]
+        items = [_item(ctx, registry, catalog, lang, mid) for (listed, mid) in catalog.listing if listed == lang]
         items.sort(key=lambda i: i["sort"], reverse=True)
         issues = _issues(ctx, catalog, lang, {i["id"] for i in items})
         pages[f"{lang}/index.html"] = env.get_template("site/start.html").render(
@@ -90,7 +89,7 @@ def site_pages(ctx: RenderContext, catalog: Catalog, feeds: list[dict], bundles:
                 **common, root="../../", title=issue["title"], issue=issue, items=members,
                 languages=_languages(ctx, issue["page"]))
         for mid, municipality in ctx.brand.municipalities.items():
-            mine = [_item(ctx, catalog, lang, i["id"], mid) for i in items if mid in i["municipalities"]]
+            mine = [_item(ctx, registry, catalog, lang, i["id"], mid) for i in items if mid in i["municipalities"]]
             pages[f"{lang}/{mid}/index.html"] = env.get_template("site/municipality.html").render(
                 **common, root="../../", title=municipality.name(lang), items=mine,
                 languages=_languages(ctx, f"{mid}/index.html"), bundle=_bundle(f"bundles/{mid}.zip", bundles))
@@ -171,7 +170,8 @@ def _languages(ctx: RenderContext, path: str) -> list[dict]:
              "title": label("kit_title", code)} for code in ctx.settings.languages]
 
 
-def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, municipality: str = "") -> dict:
+def _item(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, message_id: str,
+          municipality: str = "") -> dict:
     message = ctx.messages[message_id]
     text = message.text(lang)
     files = [f for f in catalog.listing[(lang, message_id)] if not municipality or f.municipality in ("", municipality)]
@@ -180,8 +180,7 @@ def _item(ctx: RenderContext, catalog: Catalog, lang: str, message_id: str, muni
             "sort": (message.date, message_id),
             "event_date": unbroken(format_event_when(message.event.start, message.event.end, lang))
                           if message.event else "",
-            "municipalities": message.municipalities, "posters": _posters(ctx, files, lang),
-            "social": _social(files, _slide_alts(message, lang)), "documents": _documents(files, lang),
+            "municipalities": message.municipalities, "sections": _sections(ctx, registry, files, message, lang),
             **_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang)}
 
 
@@ -206,9 +205,9 @@ def message_story(message: Message, lang: str, brand: Brand) -> dict:
 
 
 def _photo(files: list[SiteFile], message: Message, content_lang: str) -> dict | None:
-    """The press photo (no text burned in) with its description and credit."""
-    web = next((f for f in files if f.kind == "press" and f.path.endswith("-web.jpg")), None)
-    full = next((f for f in files if f.kind == "press" and f.path.endswith(".jpg") and f is not web), None)
+    """The message's photo (no text burned in) with its description and credit, and its full-size download."""
+    web = next((f for f in files if f.role == "photo"), None)
+    full = next((f for f in files if web and f.path == web.of), None)
     if web is None or message.image is None:
         return None
     width = min(message.image.width, 1200)
@@ -217,42 +216,56 @@ def _photo(files: list[SiteFile], message: Message, content_lang: str) -> dict |
             "credit": credit_line(message, content_lang)}
 
 
-def _slide_alts(message, lang: str) -> dict[str, str]:
-    """Alt text per image name: the cover says title and photo, each slide its own point, the last the call."""
-    text, cover = message.text(lang), alt_text(message, lang)
-    alts = {"carousel-01": cover}
-    for number, point in enumerate(text.points, start=2):
-        alts[f"carousel-{number:02d}"] = point
-    alts[f"carousel-{len(text.points) + 2:02d}"] = text.cta_text or label("read_more", text.lang)
-    return {"*": cover, **alts}
+def _sections(ctx: RenderContext, registry: Registry, files: list[SiteFile], message: Message,
+              lang: str) -> list[dict]:
+    """The message's material, one section per output kind in its renderer's order, shown as it declares."""
+    sections = []
+    for kind, presentation in registry.presentations() + _unknown_kinds(registry, files):
+        mine = [f for f in files if f.kind == kind and f.role != "hidden"]
+        if not mine:
+            continue
+        show = {"cards": _cards, "gallery": _gallery, "files": _files}[presentation.section]
+        sections.append({"section": presentation.section, "title": presentation.heading(lang),
+                         "cards": [], "images": [], **show(ctx, presentation, mine, message, lang)})
+    return sections
 
 
-def _posters(ctx: RenderContext, files: list[SiteFile], lang: str) -> list[dict]:
+def _unknown_kinds(registry: Registry, files: list[SiteFile]) -> list[tuple[str, Presentation]]:
+    """Kinds built by a larger registry than this build's (a build through the API): plain downloads."""
+    known = set(registry.names())
+    return [(kind, registry.presentation(kind)) for kind in sorted({f.kind for f in files} - known)]
+
+
+def _cards(ctx: RenderContext, presentation: Presentation, files: list[SiteFile], message: Message, lang: str) -> dict:
+    """Previews, each with the file it stands for (a poster's PNG and its PDF)."""
+    by_path = {f.path: f for f in files}
     cards = []
-    for preview in (f for f in files if f.is_preview):
-        pdf = next(f for f in files if f.path == preview.path.removesuffix(".png") + ".pdf")
-        municipality = ctx.brand.municipalities[preview.municipality].name(lang)
-        size = preview.variant.removeprefix(preview.municipality + "-")
-        use = label("office_print" if size.endswith("office") else "print_shop", lang)
-        cards.append({"preview": preview, "files": [pdf], "caption": f"{municipality} · {size.split('-')[0]} · {use}",
-                      "alt": f"{municipality}, {size.split('-')[0]}"})
-    return cards
+    for preview in (f for f in files if f.role == "preview" and f.of in by_path):
+        place = ctx.brand.municipalities[preview.municipality].name(lang) if preview.municipality in ctx.brand.municipalities else ""
+        caption = " · ".join(p for p in (place, presentation.label(preview.variant, preview.municipality, lang)) if p)
+        cards.append({"preview": preview, "files": [by_path[preview.of]], "caption": caption,
+                      "alt": caption.replace(" · ", ", ", 1)})
+    paired = {f.of for f in files if f.role == "preview"}
+    return {"cards": cards, "files": [f for f in files if f.role == "download" and f.path not in paired]}
 
 
-def _social(files: list[SiteFile], alts: dict[str, str]) -> list[dict]:
-    images = [f for f in files if f.kind == "social" and f.path.endswith((".jpg", ".png"))]
-    captions = {f.path: f.source.read_text(encoding="utf-8") for f in files if f.kind == "social" and f.path.endswith(".txt")}
-    return [{"file": f, "name": f.name, "alt": alts.get(f.name.rsplit(".", 1)[0], alts["*"]),
-             "caption": captions.get(f.path.rsplit(".", 1)[0] + ".txt", "")} for f in images]
+def _gallery(ctx: RenderContext, presentation: Presentation, files: list[SiteFile], message: Message,
+             lang: str) -> dict:
+    """Images with their captions (the text file that goes with each) and alt text; other files listed after."""
+    captions = {f.of: f for f in files if f.role == "caption"}
+    images = [f for f in files if f.role == "download" and f.path.endswith((".jpg", ".jpeg", ".png", ".webp"))]
+    return {"images": [{"file": f, "name": f.name, "alt": presentation.alt(message, lang, f.path),
+                        "caption": _text(captions[f.path]) if f.path in captions else ""} for f in images],
+            "files": [f for f in files if f.role == "download" and f not in images]}
 
 
-def _documents(files: list[SiteFile], lang: str) -> list[dict]:
-    groups = []
-    for kind, key in DOCUMENT_KINDS.items():
-        mine = [f for f in files if f.kind == kind]
-        if mine:
-            groups.append({"title": label(key, lang), "files": mine})
-    return groups
+def _files(ctx: RenderContext, presentation: Presentation, files: list[SiteFile], message: Message, lang: str) -> dict:
+    return {"files": [f for f in files if f.role in ("download", "caption")]}
+
+
+def _text(file: SiteFile) -> str:
+    """A caption as its renderer wrote it (small UTF-8 text files, read when the page is made)."""
+    return file.source.read_text(encoding="utf-8")
 
 
 WEB_FONT_ROLES = ("display", "bold", "semibold", "regular", "italic")

@@ -21,7 +21,7 @@ from kit.store import Store
 
 STATE = "state/public.json"
 VERSION = 1
-FILE_FIELDS = ("path", "kind", "variant", "lang", "municipality", "size", "sha256")
+FILE_FIELDS = ("path", "kind", "variant", "lang", "municipality", "size", "sha256", "role", "of", "rss_rank")
 SiteFileMaker = Callable[..., Any]  # catalog.SiteFile (passed in: the catalog imports this module)
 
 
@@ -69,7 +69,7 @@ def _files(rows: list[dict], store: Store, site_file: SiteFileMaker) -> tuple | 
         source = store.published_file(f"files/{row['path']}", row["size"], row["sha256"])
         if source is None:
             return None  # a file of that version is gone or changed: it cannot be served whole
-        files.append(site_file(source=source, **{k: row[k] for k in FILE_FIELDS}))
+        files.append(site_file(source=source, **{k: row[k] for k in FILE_FIELDS if k in row}))  # older: defaults
     return tuple(files)
 
 

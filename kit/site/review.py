@@ -202,10 +202,12 @@ def _order(group: str):
 
 def _job_notices(store: Store, job: Job, where: str) -> list[Notice]:
     """A job's recorded warnings and its error, said where they come from."""
-    entry = store.manifest.get(job.key, {})
-    notices = [_job_notice(w, where, "warning") for w in entry.get("warnings", [])]
-    if entry.get("error"):
-        notices.append(_job_notice(entry["error"], where, "error"))
+    built = store.result(job)
+    if built is None:
+        return []
+    notices = [_job_notice(w, where, "warning") for w in built.warnings]
+    if built.error:
+        notices.append(_job_notice(built.error, where, "error"))
     return notices
 
 
@@ -258,7 +260,7 @@ def _outputs(ctx: RenderContext, message: Message, lang: str, jobs: list[Job], s
         links = tuple((FILE_TYPES.get(Path(p).suffix, Path(p).suffix), _href(p))
                       for p in existing if not p.endswith(IMAGE_SUFFIXES))  # a poster's PDF, a card's caption
         # A failed job keeps the files of its last success: say so, or the team approves an old image.
-        stale = " (eelmine versioon: uuendamine ebaõnnestus)" if store.manifest.get(job.key, {}).get("error") else ""
+        stale = " (eelmine versioon: uuendamine ebaõnnestus)" if store.failed(job) else ""
         for number, path in enumerate(images, start=1):
             width, height = _thumb_size(store.kit_dir / path)
             thumbs.append(Thumb(href=_href(path), alt=_image_alt(message, lang, job, number), width=width,
@@ -340,6 +342,8 @@ KNOWN = (
      lambda m: "Tekst ei mahu küljendusse: lühenda teksti või kasuta lühemaid sõnu."),
     (re.compile(r"clipped|runs? past|outside", re.IGNORECASE),
      lambda m: "Tekst läheks lehe servast või lõikejoonest üle: lühenda teksti või pealkirja."),
+    (re.compile(r"the Estonian text changed after this translation was written; .* (kit translated \S+ \S+)$"),
+     lambda m: f"Eestikeelne tekst muutus pärast tõlkimist: uuenda tõlget või kinnita see käsuga {m[1]}."),
     (re.compile(r"^internal error", re.IGNORECASE),
      lambda m: "Programmi sisemine viga (mitte sõnumi viga): teata arendajale."),
 )
