@@ -292,3 +292,40 @@ def test_a_bundle_is_streamed_to_disk_with_the_same_bytes(tmp_path):
         archive.writestr(info, sums.encode())
     assert (tmp_path / "outputs/site/bundles/all.zip").read_bytes() == expected.getvalue()
     assert not list((tmp_path / "outputs/site/bundles").glob(".*.tmp"))
+
+
+def test_the_site_is_synced_from_its_file_list_not_by_walking_it(tmp_path, monkeypatch):
+    """Issue 13: every build walked outputs/site (130 000 files at 1 000 messages) to find what to remove. The
+    last sync's file list says it; the site is walked only without a complete list (a killed sync), and then
+    whatever is not wanted goes, strays included."""
+    import json
+    from pathlib import Path
+
+    project = make_project(tmp_path / "sync", languages='["et"]')
+    for number in range(2):
+        add_dated(project, number)
+    build(project.settings, now=NOW, registry=one_card())
+    site = project.root / "outputs/site"
+    walked: list[Path] = []
+    original = Path.rglob
+
+    def counting(self, pattern):
+        walked.append(self)
+        return original(self, pattern)
+
+    monkeypatch.setattr(Path, "rglob", counting)
+    meta = project.root / "messages/sonum-1/message.yaml"
+    meta.write_text(meta.read_text().replace("status: approved", "status: withdrawn") +
+                    "updated: 2026-11-20 12:00 Europe/Tallinn\n")
+    build(project.settings, now=NOW, registry=one_card())
+    assert site not in walked
+    assert not [p for p in site.rglob("*") if "sonum-1" in p.as_posix() and p.is_file()]
+    assert not (site / "v").exists() or all(any(d.iterdir()) for d in (site / "v").iterdir())  # no empty folders
+    record = project.root / "outputs/state/site-files.json"
+    assert json.loads(record.read_text())["complete"] is True
+    stray = site / "et/messages/stray.html"
+    stray.write_text("left by a sync that was killed")
+    record.write_text(json.dumps({**json.loads(record.read_text()), "complete": False}))
+    walked.clear()
+    build(project.settings, now=NOW, registry=one_card())
+    assert site in walked and not stray.exists()
