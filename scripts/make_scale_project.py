@@ -6,7 +6,7 @@ DEST gets brand/, pyproject.toml and messages/ holding N approved messages: copy
 `<sample>-<k>`, dated k × 3 days before 25 November 2026, the day before the bench's `--now` (so 1 000 messages span about eight years of
 history, one newsletter issue a month), every other date in it (event start and end) moved by as much, no
 embargo and no expiry. The photos are hard links to the samples' (the same bytes, no disk). The texts are the
-samples' own, with the copy's number in the title, so no two feed entries read the same.
+samples' own, with the copy's number at the head of the body (a longer title might no longer fit).
 `--one-municipality` makes each copy serve one municipality (in turn): a fifth of the posters, for a
 quicker run on a busy machine. Drafts, withdrawn and embargoed samples are used like the others.
 """
@@ -51,8 +51,8 @@ def make(dest: Path, count: int, one_municipality: bool = False, source: Path = 
                                      municipalities[k % len(municipalities)] if one_municipality else "")
                 (folder / path.name).write_text(text, encoding="utf-8")
             elif path.suffix == ".md":
-                text = re.sub(r"^title: (.*)$", lambda m: f"title: {m.group(1)} {k}", path.read_text(encoding="utf-8"),
-                              count=1, flags=re.MULTILINE)
+                text = path.read_text(encoding="utf-8")  # the copy's number in the body: titles must still fit
+                text = re.sub(r"\n---\n", f"\n---\n({k})\n\n", text, count=1)
                 (folder / path.name).write_text(text, encoding="utf-8")
             elif path.is_file():
                 os.link(path, folder / path.name)
