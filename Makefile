@@ -4,7 +4,7 @@ KIT = $(VENV)/bin/kit
 RUNTIME_STAMP = $(VENV)/.runtime-installed
 TEST_STAMP = $(VENV)/.test-installed
 
-.PHONY: kit test check bench clean serve publish
+.PHONY: kit test check bench clean serve publish studio
 
 kit: $(RUNTIME_STAMP)
 	$(KIT) build
@@ -28,6 +28,9 @@ bench: $(RUNTIME_STAMP)
 
 serve: $(RUNTIME_STAMP)
 	$(KIT) serve
+
+studio: $(RUNTIME_STAMP)
+	$(KIT) studio
 
 publish: $(RUNTIME_STAMP)
 	$(KIT) publish

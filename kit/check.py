@@ -14,6 +14,7 @@ from kit.brand import load_brand
 from kit.config import Settings
 from kit.content import load_content
 from kit.errors import KitError, Problem
+from kit.partner import partner_problems
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.store import Store
@@ -52,6 +53,8 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
              for lang in settings.languages if not current.get((renderer.name, message.id, lang), False)]
     for found in _run_checks(tasks, ctx, registry):
         problems.extend(found)
+    # The Tartu 2024 partner review rule ranks a project's messages together, so it sees all of them.
+    problems.extend(p for p in partner_problems(content.messages, settings) if _concerns(p, settings, messages))
     return sorted(set(problems))
 
 

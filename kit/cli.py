@@ -209,6 +209,20 @@ def serve(ctx: click.Context, port: int) -> None:
 
 
 @main.command()
+@click.option("--port", default=8100, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but this machine needs --password.")
+@click.option("--password", envvar="KIT_STUDIO_PASSWORD", default="", help="Required with another --host.")
+@click.option("--no-open", is_flag=True, help="Do not open the browser.")
+@click.pass_context
+def studio(ctx: click.Context, port: int, host: str, password: str, no_open: bool) -> None:
+    """Write, translate, preview and approve messages in the browser (http://127.0.0.1:8100/)."""
+    from kit.studio import serve as run_studio
+
+    run_studio(_settings(ctx), host=host, port=port, password=password, open_browser=not no_open)
+
+
+@main.command()
 @click.option("--target", help="Folder or http(s) WebDAV address (default: publish_target in pyproject.toml).")
 @click.pass_context
 def publish(ctx: click.Context, target: str | None) -> None:
@@ -237,3 +251,50 @@ def pull(feed_url: str, municipality: str | None, dest: str) -> None:
         click.echo("The feed has not changed since the last pull.")
     else:
         click.echo(f"Downloaded {len(report.downloaded)} file(s), {report.unchanged} already up to date.")
+
+
+@main.command()
+@click.argument("message_id")
+@click.option("--for", "partner", metavar="PARTNER", help="Make the review packet for this partner (tartu2024) and "
+              "record the request.")
+@click.option("--approved-by", metavar='"NAME, ORGANISATION"', help="Record the partner's approval of the texts "
+              "the packet showed.")
+@click.option("--no-build", is_flag=True, help="Refuse, rather than build the message, when its outputs are not built.")
+@click.pass_context
+def review(ctx: click.Context, message_id: str, partner: str | None, approved_by: str | None, no_build: bool) -> None:
+    """Partner review (Tartu 2024): make the packet and record the request, or record the answer."""
+    from kit.partner import make_packet, record_approval, record_request
+
+    settings = _settings(ctx)
+    if bool(partner) == bool(approved_by):
+        raise KitError("kit review: give either --for tartu2024 (make the packet) or --approved-by "
+                       "\"Name, organisation\" (record the answer)")
+    if approved_by:
+        record = record_approval(settings, message_id, approved_by)
+        click.echo(f"Recorded: {message_id} approved by {record.approved_by} "
+                   f"(messages/{message_id}/message.yaml). An edit to a reviewed text voids it.")
+        _refresh_review_sheet(settings)
+        return
+    assert partner is not None
+    packet = make_packet(settings, message_id, partner, build_first=not no_build)
+    record_request(settings, message_id, partner)
+    if packet.built:
+        click.echo(f"Built {message_id} first (its outputs were missing or out of date).")
+    click.echo(f"Review packet: {packet.pdf} ({packet.pages} pages)\nWith the files: {packet.zip} "
+               f"({len(packet.files)} files)\nRecorded the request in messages/{message_id}/message.yaml. Send both "
+               f"to the Tartu 2024 Foundation; record its answer with: kit review {message_id} --approved-by "
+               "\"Name, organisation\"")
+    _refresh_review_sheet(settings)
+
+
+def _refresh_review_sheet(settings: Settings) -> None:
+    """Remake the review sheet (and the site, which renders nothing) so it shows the review just recorded."""
+    from kit.build import build as run_build
+
+    try:
+        run_build(settings, site_only=True)
+    except KitError:
+        click.echo("The review sheet shows this after the next kit build (the project has errors now: kit check).",
+                   err=True)
+        return
+    click.echo(f"Review sheet: {settings.out / 'review' / 'index.html'}")

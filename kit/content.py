@@ -19,16 +19,20 @@ from PIL import Image, ImageFile
 from kit.config import Settings
 from kit.errors import Problem
 from kit.i18n import label_problems
-from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, Quote, Translation
+from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, PartnerReview, Quote, Translation
 from kit.sanitize import markdown_html
 from kit.schema import Checker, check_controls, load_yaml, read_text
 from kit.translation import HASH_PATTERN, SOURCE, TRANSLATED_FIELDS, stale_in, stale_warning
 from kit.yamlread import Doc, YamlProblem, parse, split_front_matter
 
 MESSAGE_FIELDS = ("id", "date", "updated", "status", "embargo", "expires", "themes", "municipalities",
-                  "channels", "tartu2024", "event", "cta_url", "image", "approved")
+                  "channels", "tartu2024", "event", "cta_url", "image", "approved", "partner_review")
 EVENT_FIELDS = ("start", "end", "venues", "address", "url")
 IMAGE_FIELDS = ("file", "focus", "credit")
+REVIEW_FIELDS = ("for", "requested", "approved_by", "approved", "reviewed")
+PARTNERS = ("tartu2024",)  # partners whose review kit records (kit/partner.py)
+REVIEW_PARTS = ("image", "facts")  # besides the languages: what a review hash covers (kit/partner.py)
+REVIEW_HASH_PATTERN = re.compile(r"^[0-9a-f]{16}$")
 TEXT_FIELDS = ("title", "summary", "points", "quote", "cta", "image_alt", "image_credit", "hashtags", "social", "project",
                "translates")
 STATUSES = ("draft", "approved", "withdrawn")
@@ -141,11 +145,12 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
     updated = c.moment("updated", default_tz=tz)
     themes = _ids(c, "themes", brand.themes, "theme", required=True)
     municipalities, channels = _municipalities(c, brand), _channels(c, brand)
-    tartu2024, cta_url = c.boolean("tartu2024"), c.url("cta_url")
+    (tartu2024, project), cta_url = _tartu2024(c), c.url("cta_url")
     event, image = _event(c, settings, brand), _image(c, folder, settings)
     values = dict(id=message_id, folder=folder, date=day, status=status, embargo=embargo, expires=expires,
                   updated=updated, themes=themes, municipalities=municipalities, channels=channels,
-                  tartu2024=tartu2024, cta_url=cta_url, event=event, image=image, approved=_approved(c, tz))
+                  tartu2024=tartu2024, project=project, cta_url=cta_url, event=event, image=image,
+                  approved=_approved(c, tz), partner_review=_partner_review(c, settings))
     for municipality in (event.venues if event else ()):
         if municipality != "all" and municipality not in municipalities:
             c.problem(("event", "venues", municipality), f"'{municipality}' is not one of the message's "
@@ -153,6 +158,54 @@ def _message(c: Checker, folder: Path, settings: Settings, brand: Brand) -> dict
     if embargo and expires and expires <= embargo:
         c.problem(("expires",), "must be after the embargo")
     return values
+
+
+def _tartu2024(c: Checker) -> tuple[bool, str]:
+    """`tartu2024: true`, or `tartu2024: {project: <id>}` naming the programme project the message belongs to
+    (its first three public texts need the foundation's review; see kit/partner.py)."""
+    raw = c.raw(("tartu2024",))
+    if isinstance(raw, list):  # Checker.boolean expects text
+        c.problem(("tartu2024",), "write true or false, or the project as a mapping: tartu2024: {project: my-project}")
+        return False, ""
+    if not isinstance(raw, dict):
+        return c.boolean("tartu2024"), ""
+    c.mapping(("tartu2024",), ("project",))
+    project = c.string("tartu2024", "project", required=True)
+    if project and not ID_PATTERN.match(project):
+        c.problem(("tartu2024", "project"), f"'{project}' is not a valid project id; use lowercase letters, digits "
+                                            "and hyphens, e.g. loov-voru-maakond")
+    return True, project
+
+
+def _partner_review(c: Checker, settings: Settings) -> PartnerReview | None:
+    """The record `kit review` keeps: when the packet was made, who approved and when, and what they saw."""
+    keys = ("partner_review",)
+    if not c.mapping(keys, REVIEW_FIELDS):
+        return None
+    tz = settings.default_timezone
+    partner = c.string(*keys, "for", required=True)
+    if partner:
+        c.choice(keys + ("for",), partner, PARTNERS, "partner")
+    requested, approved = c.moment(*keys, "requested", default_tz=tz), c.moment(*keys, "approved", default_tz=tz)
+    approved_by = c.string(*keys, "approved_by")
+    if approved_by and not c.has(*keys, "approved"):
+        c.problem(keys + ("approved_by",), "has no approved: beside it; add when the answer came, e.g. "
+                                           f"approved: 2026-11-27 10:00 {tz}")
+    if c.has(*keys, "approved") and not approved_by:
+        c.problem(keys + ("approved",), "has no approved_by: beside it; add who approved, as \"Name, organisation\"")
+    reviewed = {}
+    if c.mapping(keys + ("reviewed",), tuple(settings.languages) + REVIEW_PARTS):
+        for part in c.raw(keys + ("reviewed",)):
+            value = c.string(*keys, "reviewed", part)
+            if value and not REVIEW_HASH_PATTERN.match(value):
+                c.problem(keys + ("reviewed", part), f"'{value}' is not a content hash (16 hex digits, written by "
+                                                     "kit review); record the review again with kit review")
+            reviewed[str(part)] = value
+    elif requested or approved_by:
+        c.problem(keys + ("reviewed",), "required field is missing: the hashes of what was reviewed (kit review "
+                                        "writes them); record the review again with kit review")
+    return PartnerReview(partner=partner, requested=requested, approved_by=approved_by, approved=approved,
+                         reviewed=reviewed)
 
 
 def _approved(c: Checker, tz: str) -> Approval | None:
@@ -457,8 +510,30 @@ def _finish(values: dict, translations: dict[str, Translation], folder: Path, se
 def folder_fingerprint(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        data = path.read_bytes()
+        if path == folder / "message.yaml":
+            data = without_partner_review(data)
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
+
+
+def without_partner_review(data: bytes) -> bytes:
+    """message.yaml less its `partner_review:` block and its comments at the start of a line (which `kit review`
+    writes above the block; at column 0 a `#` is always a comment, never text). Recording a review request or
+    answer changes no output, so it must not make every job of the message render again (nor `kit check` lay
+    its posters out again)."""
+    kept, inside = [], False
+    for line in data.split(b"\n"):
+        if line.startswith(b"#"):
+            continue
+        if line.startswith(b"partner_review:"):
+            inside = True
+            continue
+        if inside and (not line.strip() or line[:1] in (b" ", b"\t", b"#")):
+            continue  # the block's own lines (indented), blank lines and comments within it
+        inside = False
+        kept.append(line)
+    return b"\n".join(kept).rstrip()  # the block at the end took the file's last line break with it
 
 
 def _declared_id(folder: Path) -> tuple[str, int]:

@@ -66,6 +66,18 @@ class HeroImage:
 
 
 @dataclass(frozen=True)
+class PartnerReview:
+    """A partner's review of a message's public texts (`partner_review:` in message.yaml, written by `kit review`):
+    the request (when the packet was made), the answer, and hashes of what the packet showed, per part."""
+
+    partner: str  # "tartu2024"
+    requested: datetime | None = None
+    approved_by: str = ""  # "Name, organisation"
+    approved: datetime | None = None
+    reviewed: Mapping[str, str] = field(default_factory=dict)  # part (a language, "image", "facts") -> content hash
+
+
+@dataclass(frozen=True)
 class Message:
     id: str
     folder: Path
@@ -82,6 +94,8 @@ class Message:
     cta_url: str = ""
     image: HeroImage | None = None
     tartu2024: bool = False
+    project: str = ""  # the Tartu 2024 programme project (`tartu2024: {project: …}`); "" names it by its et text
+    partner_review: PartnerReview | None = None
     approved: Approval | None = None
     fingerprint: str = ""  # hash of every file in the message's folder
 

@@ -16,6 +16,7 @@ status: draft            # draft | approved | withdrawn; only approved messages 
 themes: [kultuur-ja-eripara]   # kestlik-kogukond, majandus, heaolu, tark-juhtimine, kultuur-ja-eripara
 municipalities: all      # or a list: [voru-linn, voru-vald, antsla, rouge, setomaa]
 tartu2024: false         # true for Tartu 2024 programme projects (adds the partner sentence)
+# tartu2024: {{project: my-project}}   # names the programme project: its first 3 texts need partner review
 cta_url: https://www.vorumaa.ee/
 # event:
 #   start: {today} 18:00 {tz}

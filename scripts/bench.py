@@ -239,6 +239,8 @@ def document_figures() -> dict:
 
 
 def main() -> None:
+    from bench_studio import studio_figures  # scripts/bench_studio.py: save to previews in kit studio
+
     parser = argparse.ArgumentParser(description="kit's speed and memory figures")
     parser.add_argument("--scale", default="100", help="sizes of the scale scenario, e.g. 100,1000 (0: skip)")
     parser.add_argument("--scale-light", action="store_true", help="one municipality per generated message")
@@ -247,7 +249,7 @@ def main() -> None:
     load_before = os.getloadavg()
     figures = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count(),
                "build": build_figures(speedup=not args.no_speedup), "social": social_figures(),
-               "poster": poster_figures(), "documents": document_figures()}
+               "poster": poster_figures(), "documents": document_figures(), "studio": studio_figures()}
     figures["scale"] = [scale_figures(int(size), args.scale_light) for size in args.scale.split(",") if int(size) > 0]
     figures["load_average"] = [round(v, 2) for v in load_before + os.getloadavg()]  # 1/5/15 min, before and after
     previous = _previous()
@@ -260,7 +262,7 @@ def main() -> None:
         was = previous.get("build", {}).get(stage, {}).get("seconds") if previous else None
         delta = f"  (was {was} s)" if was is not None else ""
         print(f"build {stage:20} {values['seconds']:7.2f} s  peak {values['peak_mb']:5d} MB  {values['summary']}{delta}")
-    for kind in ("social", "poster", "documents"):
+    for kind in ("social", "poster", "documents", "studio"):
         print(f"{kind:18} " + "  ".join(f"{k}={v}" for k, v in figures[kind].items()))
     for scale in figures["scale"]:
         name = f"scale {scale['messages']}" + (" light" if scale["light"] else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from kit.captions import alt_text
 from kit.errors import Problem
 from kit.i18n import format_event_when
 from kit.model import Job, Message
+from kit.partner import review_states, state_et
 from kit.render import RenderContext
 from kit.sanitize import inline_html, markdown_html
 from kit.store import Store
@@ -121,6 +122,8 @@ class MessageView(NoticeCounts):
     notices: tuple[Notice, ...]
     municipalities: str = ""  # their names
     event: str = ""  # when, in Estonian
+    partner: str = ""  # the Tartu 2024 partner review state, in Estonian ("" outside the programme)
+    partner_state: str = ""  # approved | voided | requested | outdated | missing | not-needed
 
     @property
     def fields(self) -> tuple[tuple[str, str], ...]:
@@ -161,8 +164,10 @@ def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: li
         if not job.members:
             by_message[job.message_id].append(job)
     groups = {anchor: Group(anchor, heading, note) for anchor, heading, note in GROUPS}
+    reviews = review_states(ctx.messages.values())
     for message in ctx.messages.values():
         view = _message_view(ctx, message, by_message.get(message.id, []), store, warnings)
+        view = replace(view, partner=state_et(reviews[message.id]), partner_state=reviews[message.id].state)
         groups[view.group].views.append(view)
     for group in groups.values():
         group.views.sort(key=_order(group.anchor))
