@@ -23,7 +23,7 @@ from kit.render.pdf import environment_notices, forget_inherited_fonts
 from kit.site import build_site
 from kit.store import Store
 
-__all__ = ["build", "BuildReport", "load_project", "select", "plain_progress"]
+__all__ = ["build", "BuildReport", "load_project", "select", "plain_progress", "render_one"]
 
 Progress = Callable[[int, int, JobResult], None]
 
@@ -153,6 +153,12 @@ def render_job(job: Job) -> JobResult:
     about_job = {str(w.message) for w in caught} - about_machine
     return JobResult(job=job, artifacts=tuple(artifacts), warnings=tuple(sorted(about_job)),
                      notices=tuple(sorted(about_machine.union(environment_notices()))))
+
+
+def render_one(job: Job, ctx: RenderContext, registry: Registry) -> JobResult:
+    """Render one job in this process, exactly as a build's worker would (the studio's first preview)."""
+    _init_worker(ctx, registry)
+    return render_job(job)
 
 
 def render_all(jobs: list[Job], ctx: RenderContext, registry: Registry, workers: int | None) -> Iterator[JobResult]:

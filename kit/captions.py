@@ -5,11 +5,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kit.config import Settings
 from kit.errors import Problem
 from kit.i18n import credit_line, format_event_when, join_sentences, label
 from kit.model import Brand, Channel, Message
 from kit.platforms import Platform, rules
 from kit.press import partner_sentence
+from kit.utm import tagged
 
 URL = re.compile(r"https?://\S+")
 
@@ -25,13 +27,15 @@ class Caption:
 
 
 def weighted_length(text: str, platform: Platform) -> int:
-    """Length as the platform counts it. X: every URL 23, wide characters (emoji, CJK) 2, others 1."""
-    if not platform.weighted:
-        return len(text)
+    """Length as the platform counts it. X and Mastodon: every URL 23, however long (so campaign tags cost
+    nothing); X also: wide characters (emoji, CJK) 2, others 1."""
     total, rest = 0, text
-    for url in URL.findall(text):
-        total += platform.url_weight
-        rest = rest.replace(url, "", 1)
+    if platform.url_weight is not None:
+        for url in URL.findall(text):
+            total += platform.url_weight
+            rest = rest.replace(url, "", 1)
+    if not platform.weighted:
+        return total + len(rest)
     return total + sum(_weight(c) for c in rest)
 
 
@@ -76,11 +80,13 @@ def image_alt(message: Message, lang: str, path: str) -> str:
     return text.cta_text or label("read_more", text.lang)
 
 
-def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand) -> tuple[Caption, list[str]]:
-    """A caption within the platform's limits, wholly in its text's language; returns it with warnings."""
+def caption(message: Message, listing_lang: str, platform: Platform, channel: Channel, brand: Brand,
+            settings: Settings | None = None) -> tuple[Caption, list[str]]:
+    """A caption within the platform's limits, wholly in its text's language; returns it with warnings. Its link
+    carries the platform's UTM parameters (kit/utm.py); without settings it stays as written."""
     text = message.text(listing_lang)
     lang = text.lang
-    link = message.link
+    link = tagged(message.link, f"social:{platform.name}", message.id, listing_lang, settings) if settings else message.link
     tags = hashtags_for(message, lang, channel, brand)
     warnings = []
     if platform.hashtag_limit is not None and len(tags) > platform.hashtag_limit:
@@ -129,7 +135,7 @@ def _short_body(message: Message, lang: str, platform: Platform, link: str, bran
     return text
 
 
-def captions(message: Message, lang: str, brand: Brand) -> tuple[list[Caption], list[str]]:
+def captions(message: Message, lang: str, brand: Brand, settings: Settings | None = None) -> tuple[list[Caption], list[str]]:
     """Every caption of a message in a language: each channel it goes to × each platform of the channel."""
     result, warnings = [], []
     for channel_id in message.channels:
@@ -137,17 +143,17 @@ def captions(message: Message, lang: str, brand: Brand) -> tuple[list[Caption], 
         if channel.programme_only and not message.tartu2024:
             continue
         for platform_name in channel.platforms:
-            made, said = caption(message, lang, rules().platforms[platform_name], channel, brand)
+            made, said = caption(message, lang, rules().platforms[platform_name], channel, brand, settings)
             result.append(made)
             warnings.extend(said)
     return result, sorted(set(warnings))
 
 
-def caption_problems(message: Message, lang: str, brand: Brand) -> list[Problem]:
+def caption_problems(message: Message, lang: str, brand: Brand, settings: Settings | None = None) -> list[Problem]:
     """Captions or alt texts over a platform's limit even in their short form: an error for `kit check`."""
     problems = []
     source = message.text(lang).source
-    for made in captions(message, lang, brand)[0]:
+    for made in captions(message, lang, brand, settings)[0]:
         platform = rules().platforms[made.platform]
         length = weighted_length(made.text, platform)
         if length > platform.caption_limit:

@@ -30,6 +30,10 @@ class Settings:
     # The newsletter's unsubscribe link (footer and List-Unsubscribe header): the sending tool's merge tag, or a
     # URL template with {lang} and {issue}. The default is Mailchimp's tag.
     newsletter_unsubscribe: str = "*|UNSUB|*"
+    # UTM parameters on the links captions, newsletters, poster QR codes and pages hand out (kit/utm.py): on unless
+    # `utm = false`; utm_campaign is a template with {message} (the message id) and {lang}.
+    utm: bool = True
+    utm_campaign: str = "{message}"
 
     @property
     def messages_dir(self) -> Path:
@@ -95,6 +99,8 @@ def _check(key: str, value: object) -> tuple[object, str]:
         if key == "languages" and "et" not in value:
             return None, "must include 'et', the language every message is written in first"
         return tuple(value), ""
+    if key == "utm":
+        return (value, "") if isinstance(value, bool) else (None, "must be true or false")
     if key == "feed_entries":
         ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
         return (value, "") if ok else (None, "must be a whole number above 0")
@@ -110,6 +116,12 @@ def _check(key: str, value: object) -> tuple[object, str]:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             return None, f"unknown time zone '{value}'"
+    if key == "utm_campaign":
+        from kit.utm import campaign_problem  # kit.utm reads Settings: imported here, not at the top
+
+        problem = campaign_problem(value)
+        if problem:
+            return None, problem
     if key == "newsletter_period" and value not in PERIODS:
         return None, f"must be one of {', '.join(PERIODS)}"
     if key == "output_dir" and (Path(value).is_absolute() or ".." in Path(value).parts):

@@ -48,7 +48,8 @@ def _with_hash(job: Job, content: str, ctx: RenderContext, code_hash: str, brand
         "content": content,
         "brand": brand_hash,
         "code": code_hash,
-        "settings": [ctx.settings.site_url, list(ctx.settings.languages), ctx.settings.default_timezone],
+        "settings": [ctx.settings.site_url, list(ctx.settings.languages), ctx.settings.default_timezone,
+                     ctx.settings.utm, ctx.settings.utm_campaign],
     }
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
     return replace(job, input_hash=digest)

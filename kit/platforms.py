@@ -17,7 +17,7 @@ class Platform:
     hashtag_limit: int | None = None
     alt_limit: int | None = None
     weighted: bool = False
-    url_weight: int = 23
+    url_weight: int | None = None  # every link counts this many characters, whatever its length
 
 
 @dataclass(frozen=True)

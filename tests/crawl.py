@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LINK_ATTRIBUTES = ("href", "src")
+# <meta> tags whose content is an address on the site (link previews: kit/site/seo.py)
+META_LINKS = ("og:url", "og:image", "twitter:image")
 SKIPPED_SCHEMES = ("mailto", "tel", "data")  # not files on the site
 
 
@@ -33,6 +35,8 @@ class _Page(HTMLParser):
         for name in LINK_ATTRIBUTES:
             if attrs.get(name):
                 self.links.append(attrs[name])
+        if tag == "meta" and (attrs.get("property") or attrs.get("name")) in META_LINKS and attrs.get("content"):
+            self.links.append(attrs["content"])
         for candidate in (attrs.get("srcset") or "").split(","):
             if candidate.strip():
                 self.links.append(candidate.split()[0])
@@ -68,6 +72,29 @@ def crawl(site: Path, site_url: str) -> list[str]:
             problems += _check_json_feed(site, path, site_url)
         elif rel.startswith("bundles/") and path.suffix == ".zip":
             problems += _check_bundle(site, path)
+        elif rel == "sitemap.xml":
+            problems += _check_sitemap(site, path, site_url)
+        elif path.name == "posts.csv":
+            problems += _check_posts_csv(site, path, site_url)
+    return problems
+
+
+def _check_posts_csv(site: Path, table: Path, site_url: str) -> list[str]:
+    """Every image a scheduling tool is told to fetch is the site's own file, at its content-addressed URL."""
+    import csv
+
+    rel, problems = table.relative_to(site).as_posix(), []
+    with table.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for url in filter(None, row["image_urls"].split(",")):
+                if not url.startswith(site_url + "v/"):
+                    problems.append(f"{rel}: {url} is not a content-addressed address of the site")
+                    continue
+                problems += _check_named(site, table, url, site_url)
+                target, _ = _target(site, site / "index.html", url, site_url)
+                digest = url[len(site_url) + 2:].split("/", 1)[0]
+                if _exists(site, target) and not hashlib.sha256(target.read_bytes()).hexdigest().startswith(digest):
+                    problems.append(f"{rel}: {url} serves a file whose SHA-256 does not start with {digest}")
     return problems
 
 
@@ -142,6 +169,8 @@ def _check_xml_feed(site: Path, feed: Path, site_url: str) -> list[str]:
             problems += _check_named(site, feed, node.text.strip(), site_url)
         elif tag == "enclosure":
             problems += _check_named(site, feed, node.get("url", ""), site_url, node.get("length"))
+        elif tag in ("content", "thumbnail") and node.get("url"):  # Media RSS, in RSS and Atom
+            problems += _check_named(site, feed, node.get("url", ""), site_url, node.get("fileSize"))
     return problems
 
 
@@ -152,8 +181,24 @@ def _check_json_feed(site: Path, feed: Path, site_url: str) -> list[str]:
         problems += _check_named(site, feed, document.get(key, ""), site_url)
     for item in document.get("items", []):
         problems += _check_named(site, feed, item.get("url", ""), site_url)
+        for key in ("image", "banner_image"):
+            problems += _check_named(site, feed, item.get(key, ""), site_url)
         for attachment in item.get("attachments", []):
             problems += _check_named(site, feed, attachment["url"], site_url, attachment.get("size_in_bytes"))
+    return problems
+
+
+def _check_sitemap(site: Path, sitemap: Path, site_url: str) -> list[str]:
+    """Every address in the sitemap (pages and their language alternates) is a page on the site."""
+    problems = []
+    for node in ET.parse(sitemap).getroot().iter():
+        tag = node.tag.rsplit("}", 1)[-1]
+        if tag == "loc":
+            problems += _check_named(site, sitemap, (node.text or "").strip(), site_url)
+            if not (node.text or "").startswith(site_url):
+                problems.append(f"sitemap.xml: {node.text} is not on the site")
+        elif tag == "link":
+            problems += _check_named(site, sitemap, node.get("href", ""), site_url)
     return problems
 
 

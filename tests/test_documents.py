@@ -146,7 +146,8 @@ def test_plain_text_is_written_for_reading(ctx):
     assert text.startswith("LOOV VÕRU MAAKOND – UUDISKIRI, NOVEMBER 2026\n")
     assert "Selles numbris:\n  1. Tule koosloome töötuppa!" in text
     assert "Millal: 14. märts 2027, kell\u00a018.00" in text and "<" not in text
-    assert all(len(line) <= 100 for line in text.splitlines())
+    # prose is wrapped; an address cannot be (it carries its UTM parameters, kit/utm.py), so it is not counted
+    assert all(len(re.sub(r"https?://\S+", "URL", line)) <= 100 for line in text.splitlines())
 
 
 def press(ctx, message_id="koosloome", lang="et", message=None):

@@ -260,6 +260,13 @@ def test_x_counts_a_url_as_23_and_an_emoji_as_2():
     assert weighted_length("https://a.ee " + "x" * 257, x) == 23 + 1 + 257
 
 
+def test_mastodon_counts_a_link_as_23_however_long_its_campaign_tags():
+    mastodon, facebook = rules().platforms["mastodon"], rules().platforms["facebook"]
+    tagged = "https://www.vorumaa.ee/suitsusaun?utm_source=mastodon&utm_medium=social&utm_campaign=suitsusaun"
+    assert weighted_length(f"Tule! {tagged} 🎉", mastodon) == len("Tule! ") + 23 + len(" 🎉")
+    assert weighted_length(tagged, facebook) == len(tagged)  # counted as written where no rule says otherwise
+
+
 def test_long_caption_for_x_falls_back_to_title_and_link(ctx):
     message = with_text(ctx, summary="Pikk kokkuvõte. " * 30)
     made, _ = caption(message, "et", rules().platforms["x"], ctx.brand.channels["county"], ctx.brand)

@@ -172,7 +172,8 @@ def test_message_page_shows_the_whole_event_message(sample, message_id, lang):
     url = raw_event(message_id)["url"]
     for fact in expected_facts(message_id, lang)[:-1] + points(message_id, lang):
         assert one_line(fact) in page.text or fact == url, fact
-    assert url in page.links  # the call to action leads to the registration or programme page itself
+    # the call to action leads to the registration or programme page itself, with the site's UTM parameters
+    assert f"{url}?utm_source=loov.vorumaa.ee&utm_medium=referral&utm_campaign={message_id}" in page.links
     photos = [i for i in page.images if "/press/" in i["src"]]
     assert photos and photos[0]["alt"]
     front = yaml.safe_load((REPO / "messages" / message_id / f"{text_lang(message_id, lang)}.md").read_text().split("---")[1])
@@ -226,7 +227,7 @@ def test_newsletter_items_say_when_where_and_lead_to_the_real_call_to_action(sam
         for fact in expected_facts(message_id, lang)[:-1]:
             assert one_line(fact) in one_line(text), (message_id, fact)
             assert one_line(fact) in page.text or fact == event["url"], (message_id, fact)
-        assert event["url"] in page.links
+        assert f"{event['url']}?utm_source=newsletter&utm_medium=email&utm_campaign={message_id}" in page.links
     title = "Võromaa suitsusauna päev Haanjas" if lang == "et" else None
     if title:  # said once: the picture carries no headline, the event box no title
         assert page.text.count(title) == 2  # the contents list and the item's heading

@@ -67,6 +67,8 @@ def move_order(rel: str) -> int:
     index (pages link the feeds)."""
     if rel.startswith(("files/", "bundles/")):
         return 0
+    if rel in ("sitemap.xml", "robots.txt"):
+        return 7  # the sitemap names every page: it moves with the index, robots.txt names the sitemap
     if rel.startswith("feeds/archive/"):
         return 1
     if rel.startswith("feeds/"):

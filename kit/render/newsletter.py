@@ -93,6 +93,7 @@ def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]
     message's call to action itself (a registration page), with the message's page beside it."""
     from kit.press import call_to_action, partner_sentence
     from kit.press import web_photo_path
+    from kit.utm import tagged
 
     site = ctx.settings.site_url
     items = []
@@ -100,7 +101,8 @@ def _items(messages: list[Message], lang: str, ctx: RenderContext) -> list[dict]
         text = message.text(lang)
         place = _event(message, lang, ctx)
         cta_text, cta_url = call_to_action(message, text.lang)
-        page = f"{site}{lang}/messages/{message.id}.html"
+        page = tagged(f"{site}{lang}/messages/{message.id}.html", "newsletter", message.id, lang, ctx.settings)
+        cta_url = tagged(cta_url, "newsletter", message.id, lang, ctx.settings)
         items.append({"title": text.title, "summary": text.summary, "url": page, "lang": text.lang,
                       "cta": cta_text if cta_url else label("read_more", text.lang), "cta_url": cta_url or page,
                       # the page's link beside the button, unless the button already says „Loe lähemalt“

@@ -24,6 +24,7 @@ from kit.render.pdf import (CLIP_FIX, MM_PX, boxes, clip_advice, clipped_text, h
 from kit.sanitize import inline_html
 from kit.templating import brand_env
 from kit.textfit import Rules, keep_together, place_names, set_at, size_cost
+from kit.utm import tagged
 
 PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
 BLEED_MM = 3
@@ -316,6 +317,7 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
     if event:  # „kell 12.00“, „12. märts“ never split; the venue starts its own line (see the template)
         event = {key: keep_together(value) for key, value in event.items()}
     url = message.link
+    scanned = tagged(url, "poster", message.id, listing_lang, ctx.settings)  # the QR's; the printed address stays plain
     cobrand = brand.cobrand_of(message)
     return brand_env(brand.root / "templates").get_template("poster.html").render(
         lang=content_lang, page=paper.css(photo_mm), colors=brand.colors, title_size=title_size,
@@ -328,7 +330,7 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
         focus=[round(v * 100) for v in message.image.focus] if message.image else [50, 50],
         pattern_url=_pattern_data_url(brand.colors["gold"]), mark_svg=Markup(mark_svg(brand.colors["forest" if paper.office else "birch"])),
         cta_text=text.cta_text or label("read_more", lang), url=url, url_display=url.removeprefix("https://"),
-        qr_svg=_qr_svg(url, brand.colors["ink"]) if url else "",
+        qr_svg=_qr_svg(scanned, brand.colors["ink"]) if url else "",
         cobrand_line=cobrand.line(lang) if cobrand else "",
         cobrand_mark=project_url(cobrand.mark, ctx.settings.root) if cobrand and cobrand.mark else "",
         draft=label("draft", lang) if message.is_draft else "",

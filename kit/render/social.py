@@ -63,13 +63,13 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
         return [Artifact(path, _png(slide)) for path, slide in zip(job.outputs, carousel(message, job.lang, ctx.brand), strict=True)]
     fmt = rules().formats[job.params["format"]]
     image = card(message, job.lang, fmt, ctx.brand)
-    first = _caption_for(message, job.lang, fmt.platforms[0], ctx.brand)
+    first = _caption_for(message, job.lang, fmt.platforms[0], ctx)
     return [Artifact(job.outputs[0], _jpeg(image, fmt)), Artifact(job.outputs[1], (first.text + "\n").encode())]
 
 
 def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     """Every text fits every format, and every caption its platform: the same code the render runs."""
-    problems = caption_problems(message, lang, ctx.brand)
+    problems = caption_problems(message, lang, ctx.brand, ctx.settings)
     source = message.text(lang).source
     for fmt in rules().formats.values():
         try:
@@ -278,14 +278,14 @@ def carousel(message: Message, lang: str, brand: Brand) -> list[Image.Image]:
     return slides
 
 
-def _caption_for(message: Message, lang: str, platform: str, brand: Brand) -> Caption:
-    made = captions(message, lang, brand)[0]
+def _caption_for(message: Message, lang: str, platform: str, ctx: RenderContext) -> Caption:
+    made = captions(message, lang, ctx.brand, ctx.settings)[0]
     return next((c for c in made if c.platform == platform), made[0])
 
 
 def posts_json(message: Message, lang: str, ctx: RenderContext) -> bytes:
     """Everything a scheduling tool needs: file, platform, language, caption, alt text, hashtags, not-before."""
-    made, warnings = captions(message, lang, ctx.brand)
+    made, warnings = captions(message, lang, ctx.brand, ctx.settings)
     not_before = (message.embargo or message.updated).isoformat()
     posts = [{"channel": c.channel, "platform": c.platform, "language": lang, "caption": c.text,
               "hashtags": list(c.hashtags), "alt_text": c.alt_text, "link": c.link or None,

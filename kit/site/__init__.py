@@ -19,6 +19,7 @@ from kit.site import feeds as feed_formats
 from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
+from kit.site.handoff import posts_csvs
 from kit.site.pages import WEB_FONT_ROLES, site_assets, site_pages, web_font_name, woff2
 from kit.site.public import save_record
 from kit.site.review import review_sheet
@@ -39,12 +40,13 @@ def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions
     feeds, feed_list = _feeds(ctx, catalog, store)
     bundles = _bundles(ctx, catalog, store)
-    pages = site_pages(ctx, registry, catalog, feed_list, {path: size for path, size in bundles.items()})
+    posts = posts_csvs(ctx, catalog)  # for scheduling tools; pages link them as they do the bundles, with the size
+    pages = site_pages(ctx, registry, catalog, feed_list, {**bundles, **{path: len(data) for path, data in posts.items()}})
     links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
     fonts = _web_fonts(ctx, store)
-    store.sync_site(generated={**pages, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles) | fonts)
+    store.sync_site(generated={**pages, **posts, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published)
     return catalog.held_back
 

@@ -14,16 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
+from kit.captions import alt_text
 from kit.i18n import label
 from kit.model import Event, Message
 from kit.render import RenderContext
 from kit.sanitize import markdown_html
 from kit.site.catalog import TAG_AUTHORITY, Catalog, Entry
+from kit.site.seo import preview_card, preview_size
 
 ATOM = "http://www.w3.org/2005/Atom"
 FH = "http://purl.org/syndication/history/1.0"
 AT = "http://purl.org/atompub/tombstones/1.0"
-NAMESPACES = {"": ATOM, "fh": FH, "at": AT}
+MEDIA = "http://search.yahoo.com/mrss/"  # Media RSS: where RSS-to-e-mail tools and several readers find an image
+NAMESPACES = {"": ATOM, "fh": FH, "at": AT, "media": MEDIA}
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
@@ -171,6 +174,21 @@ def _atom_entry(feed: ET.Element, ctx: RenderContext, spec: FeedSpec, entry: Ent
     for file in _files(entry, spec):
         ET.SubElement(node, f"{{{ATOM}}}link", rel="enclosure", href=file_url(ctx, file), type=file.media_type,
                       length=str(file.size), title=file.name)
+    _media(node, ctx, entry, f"{{{MEDIA}}}")
+
+
+def _media(item: ET.Element, ctx: RenderContext, entry: Entry, prefix: str) -> None:
+    """The item's image as Media RSS: the 1200×630 card (the page's link preview) with its alt text, and the same
+    card as the thumbnail. `prefix` is `{namespace}` in Atom, `media:` in RSS (whose root declares it)."""
+    card = preview_card(entry.files)
+    if card is None:
+        return
+    width, height = (str(n) for n in preview_size())
+    image = file_url(ctx, card, with_hash=False)
+    content = ET.SubElement(item, f"{prefix}content", url=image, type=card.media_type, medium="image",
+                            fileSize=str(card.size), width=width, height=height)
+    ET.SubElement(content, f"{prefix}description", type="plain").text = alt_text(entry.message, entry.lang)
+    ET.SubElement(item, f"{prefix}thumbnail", url=image, width=width, height=height)
 
 
 def _text(parent: ET.Element, tag: str, value: str) -> ET.Element:
@@ -191,7 +209,7 @@ def _xml(root: ET.Element) -> bytes:
 # ---- RSS 2.0 ------------------------------------------------------------------------------------
 
 def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes:
-    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
+    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM, "xmlns:media": MEDIA})
     channel = ET.SubElement(root, "channel")
     _plain(channel, "title", spec.title)
     _plain(channel, "link", url(ctx, f"{spec.lang or 'et'}/index.html"))
@@ -218,6 +236,7 @@ def rss(ctx: RenderContext, spec: FeedSpec, entries: tuple[Entry, ...]) -> bytes
         if first is not None:  # RSS allows one enclosure per item: the renderers' presentations rank them
             ET.SubElement(item, "enclosure", url=file_url(ctx, first, with_hash=False), length=str(first.size),
                           type=first.media_type)
+        _media(item, ctx, entry, "media:")
     for issue in spec.issues:
         item = ET.SubElement(channel, "item")
         _plain(item, "title", issue.title)
@@ -258,7 +277,17 @@ def _json_item(ctx: RenderContext, spec: FeedSpec, entry: Entry) -> dict:
             "tags": list(entry.message.themes) + list(entry.message.municipalities),
             "attachments": [{"url": file_url(ctx, f), "mime_type": f.media_type, "size_in_bytes": f.size,
                              "title": f.name} for f in _files(entry, spec)],
+            **_json_images(ctx, entry),
             **({"_event": _event_data(entry.message.event)} if entry.message.event else {})}
+
+
+def _json_images(ctx: RenderContext, entry: Entry) -> dict:
+    """JSON Feed's `image` is the item's main image (the 1200×630 card); `banner_image` one a reader may show
+    above the item, so the press photo without text burned in."""
+    card = preview_card(entry.files)
+    photo = next((f for f in entry.files if f.kind == "press" and f.path.endswith("-web.jpg")), None)
+    images = {"image": file_url(ctx, card, with_hash=False)} if card else {}
+    return {**images, **({"banner_image": file_url(ctx, photo, with_hash=False)} if photo else {})}
 
 
 def _event_data(event: Event) -> dict:

@@ -11,13 +11,16 @@ from pathlib import Path
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
+from kit.config import Settings
 from kit.i18n import NBSP, credit_line, format_date, format_event_when, label
 from kit.model import Brand, Message
 from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import Presentation, Registry, RenderContext
 from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
+from kit.site.seo import message_preview, search_files, with_alternates
 from kit.templating import kit_env
+from kit.utm import SITE, tagged
 
 LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed", "bundle", "message", "read_more",
               "posters", "social", "press", "newsletters", "download", "file_size", "checksum", "caption", "alt_text",
@@ -25,7 +28,7 @@ LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed
               "feed_help", "feed_formats", "accessibility", "a11y_status_title", "a11y_known_title",
               "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
               "a11y_enforcement_title", "a11y_date_title", "event_date", "published",
-              "photo", "newsletter_issue")
+              "photo", "newsletter_issue", "posts_csv")
 FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
               ".json": "JSON", ".md": "Markdown"}
 # The Estonian supervisory authority for web accessibility, by its Estonian name (genitive, as the et and vro
@@ -82,7 +85,7 @@ def site_pages(ctx: RenderContext, registry: Registry, catalog: Catalog, feeds: 
         pages[f"{lang}/index.html"] = env.get_template("site/start.html").render(
             **common, root="../", title=label("kit_title", lang), messages=items, languages=_languages(ctx, "index.html"),
             municipalities=[{"id": m.id, "name": m.name(lang)} for m in ctx.brand.municipalities.values()],
-            issues=issues)
+            issues=issues, posts=_bundle(f"{lang}/posts.csv", bundles))
         for issue in issues:
             members = [next(i for i in items if i["id"] == mid) for mid in issue["members"]]
             pages[f"{lang}/{issue['page']}"] = env.get_template("site/newsletter.html").render(
@@ -92,13 +95,16 @@ def site_pages(ctx: RenderContext, registry: Registry, catalog: Catalog, feeds: 
             mine = [_item(ctx, registry, catalog, lang, i["id"], mid) for i in items if mid in i["municipalities"]]
             pages[f"{lang}/{mid}/index.html"] = env.get_template("site/municipality.html").render(
                 **common, root="../../", title=municipality.name(lang), items=mine,
-                languages=_languages(ctx, f"{mid}/index.html"), bundle=_bundle(f"bundles/{mid}.zip", bundles))
+                languages=_languages(ctx, f"{mid}/index.html"), bundle=_bundle(f"bundles/{mid}.zip", bundles),
+                posts=_bundle(f"{lang}/{mid}/posts.csv", bundles))
         for item in items:
             pages[f"{lang}/messages/{item['id']}.html"] = env.get_template("site/message.html").render(
                 **common, root="../../", title=item["title"], item=item,
                 languages=_languages(ctx, f"messages/{item['id']}.html"),
-                bundle=_bundle(f"bundles/message-{item['id']}.zip", bundles))
-    return {path: html.encode() for path, html in pages.items()}
+                bundle=_bundle(f"bundles/message-{item['id']}.zip", bundles),
+                preview=message_preview(ctx, catalog, lang, item["id"]))
+    pages = with_alternates(ctx, pages)  # hreflang and canonical links (kit/site/seo.py)
+    return {**{path: html.encode() for path, html in pages.items()}, **search_files(ctx, pages)}
 
 
 def _issues(ctx: RenderContext, catalog: Catalog, lang: str, listed: set[str]) -> list[dict]:
@@ -181,12 +187,15 @@ def _item(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, m
             "event_date": unbroken(format_event_when(message.event.start, message.event.end, lang))
                           if message.event else "",
             "municipalities": message.municipalities, "sections": _sections(ctx, registry, files, message, lang),
-            **_story(message, lang, ctx.brand), "photo": _photo(files, message, text.lang)}
+            **_story(message, lang, ctx.brand, ctx.settings), "photo": _photo(files, message, text.lang)}
 
 
-def _story(message: Message, lang: str, brand: Brand) -> dict:
-    """The message's story for a page: its event facts with dates and times that do not break."""
+def _story(message: Message, lang: str, brand: Brand, settings: Settings | None = None) -> dict:
+    """The message's story for a page: its event facts with dates and times that do not break, its call to action
+    with the site's UTM parameters (kit/utm.py; the feeds share message_story and keep the link as written)."""
     story = message_story(message, lang, brand)
+    if story["cta"] and settings is not None:
+        story["cta"] = {**story["cta"], "url": tagged(story["cta"]["url"], SITE, message.id, lang, settings)}
     return {**story, "facts": [(name, unbroken(value)) for name, value in story["facts"]]}
 
 

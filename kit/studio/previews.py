@@ -78,7 +78,7 @@ def render_first(settings: Settings, message_id: str) -> None:
     """Render the square card of the first language here, before the build process has even started (it then
     finds the job current and skips it): the same renderer, the same job and hash, the same bytes, seconds sooner.
     Only this message is read: a job's hash is made of its own message, the brand, the code and the settings."""
-    from kit.build import _init_worker, render_job
+    from kit.build import render_one
 
     brand, problems = load_brand(settings.brand_dir, settings.root)
     if brand is None or any(p.severity == "error" for p in problems):
@@ -91,8 +91,7 @@ def render_first(settings: Settings, message_id: str) -> None:
     store = Store.open(settings.out)
     for job in plan(ctx, registry):
         if (job.kind, job.variant, job.lang) == (*FIRST, settings.languages[0]) and not store.is_current(job):
-            _init_worker(ctx, registry)
-            store.save(render_job(job))  # into the journal; the build's commit folds it into the manifest
+            store.save(render_one(job, ctx, registry))  # into the journal; the build's commit folds it into the manifest
             return
 
 

@@ -68,9 +68,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const lang = document.documentElement.lang;
   const urlPattern = /https?:\/\/\S+/g;
   const weighted = (text, p) => {
-    if (!p.weighted) return [...text].length;
     let total = 0;
-    const rest = text.replace(urlPattern, () => { total += p.url; return ""; });
+    const rest = p.url === null ? text : text.replace(urlPattern, () => { total += p.url; return ""; });
+    if (!p.weighted) return total + [...rest].length;
     for (const ch of rest) {
       const code = ch.codePointAt(0);
       total += (code <= 0x10FF || (code >= 0x2000 && code <= 0x200D) || (code >= 0x2010 && code <= 0x201F) ||
