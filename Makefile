@@ -24,7 +24,7 @@ check: $(RUNTIME_STAMP)
 	$(KIT) check
 
 bench: $(RUNTIME_STAMP)
-	$(VENV)/bin/python scripts/bench.py
+	$(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
 
 serve: $(RUNTIME_STAMP)
 	$(KIT) serve

@@ -40,10 +40,14 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=datetime.now(settings.tz), intros=content.intros or {})
     store = Store.open(settings.out)
+    # Keyed by each message a job is made of: a newsletter issue's job carries the issue's id, and its
+    # pre-flight (per message) is current when the issue that holds the message is.
     current: dict[tuple[str, str, str], bool] = {}
     for job in plan(ctx, registry):
-        key = (job.kind, job.message_id, job.lang)
-        current[key] = current.get(key, True) and store.is_current(job)
+        is_current = store.is_current(job)
+        for message_id in job.sources:
+            key = (job.kind, message_id, job.lang)
+            current[key] = current.get(key, True) and is_current
     tasks = [(renderer.name, message.id, lang) for renderer in registry if renderer.check
              for message in ctx.messages.values() if buildable(message) and (not messages or message.id in messages)
              for lang in settings.languages if not current.get((renderer.name, message.id, lang), False)]

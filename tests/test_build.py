@@ -328,6 +328,39 @@ def test_check_preflights_only_what_changed_since_the_build(project):
     assert PREFLIGHTS == [("b", "et")]
 
 
+def _counted_newsletter_check(message, lang, ctx):
+    from kit.render.newsletter import RENDERER as NEWSLETTER
+
+    PREFLIGHTS.append((message.id, lang))
+    return NEWSLETTER.check(message, lang, ctx)
+
+
+def test_check_after_a_build_skips_the_newsletter_preflight(project):
+    """A newsletter issue's job carries the issue's id, not a message's: after a build, `kit check` still knows
+    the messages in a current issue and re-renders no issue (issue 13: every check re-rendered every issue)."""
+    from kit.check import check_project
+    from kit.render.newsletter import RENDERER as NEWSLETTER
+
+    newsletter = Registry()
+    newsletter.register(NEWSLETTER)
+    counting = Registry()
+    counting.register(replace(NEWSLETTER, check=_counted_newsletter_check))  # same plan and job hashes
+    # One language: at most two pre-flights, which check runs in this process, where they are counted.
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('languages = ["et", "en"]', 'languages = ["et"]'))
+    project.add("a")
+    project.add("b")
+    report = build(project.settings, now=NOW, registry=newsletter, workers=1)
+    assert report.rendered == report.planned > 0 and not report.failed
+    PREFLIGHTS.clear()
+    assert [p for p in check_project(project.settings, counting) if p.severity == "error"] == []
+    assert PREFLIGHTS == []
+    et = project.root / "messages/b/et.md"
+    et.write_text(et.read_text().replace("Tule koosloome töötuppa!", "Tule töötuppa!"))
+    check_project(project.settings, counting)
+    assert sorted(PREFLIGHTS) == [("a", "et"), ("b", "et")]  # the issue holding b, in the language changed
+
+
 # ---- expires -----------------------------------------------------------------------------------
 
 def site_contents(project) -> dict[str, bytes]:

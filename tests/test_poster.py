@@ -362,3 +362,81 @@ def test_the_office_poster_leaves_the_paper_white_to_6_mm_from_the_edge(rendered
         assert darkest >= 250, (box, darkest)
     inked = image.crop((band + 2, band + 2, width - band - 2, height - band - 2)).convert("L")
     assert inked.getextrema()[0] < 100  # and the poster itself is printed
+
+
+# ---- one layout decision per message and language ----------------------------------------------
+
+def _photo_mm(document) -> float:
+    from kit.render.pdf import MM_PX, boxes, has_class
+
+    return next(b.height for b in boxes(document.pages[0]._page_box) if has_class(b, "photo")) / MM_PX
+
+
+def _counting_layouts(monkeypatch) -> list[str]:
+    import kit.render.poster as poster_module
+
+    counted: list[str] = []
+    original = poster_module.render_document
+
+    def counting(html, *args, **kwargs):
+        counted.append(args[2])  # what: the poster's name
+        return original(html, *args, **kwargs)
+
+    monkeypatch.setattr(poster_module, "render_document", counting)
+    return counted
+
+
+def test_the_posters_of_a_message_share_one_title_size_and_photo_height(ctx, monkeypatch):
+    """Issue 13: the title-size search laid every poster out three times, and repeated it for every
+    municipality. The search runs for the first municipality's first print size and for its office sheet;
+    the other municipalities and sizes are laid out once with that decision (the photo's height scaled with
+    the page), and look alike."""
+    from kit.render.poster import PAPER_MM, Paper, layout, papers
+
+    message = ctx.messages["koosloome"]
+    assert message.municipalities == ("voru-linn", "rouge")
+    layouts = _counting_layouts(monkeypatch)
+    documents = {(m, p.variant): layout(message, "et", m, p, ctx)[0] for m in message.municipalities
+                 for p in papers(ctx)}
+    assert len(layouts) <= len(documents) + 2 * 2, layouts  # two searches of at most three layouts, one each else
+    photos = {key: _photo_mm(document) for key, document in documents.items()}
+    assert abs(photos["rouge", "A4"] - photos["voru-linn", "A4"]) < 0.01
+    assert abs(photos["rouge", "A4-office"] - photos["voru-linn", "A4-office"]) < 0.01
+    a3_scale = PAPER_MM["A3"][1] / PAPER_MM["A4"][1]
+    assert abs(photos["rouge", "A3"] - photos["voru-linn", "A4"] * a3_scale) < 0.1
+    assert photos["voru-linn", "A4"] > Paper("A4", False).photo_mm[0] + 1  # the photo did grow into the room
+
+
+def test_a_poster_the_shared_decision_does_not_fit_searches_its_own(ctx, monkeypatch):
+    """A municipality whose venue takes more lines than the first municipality's does not get an overflowing
+    poster from the shared decision: it is laid out again with a title size and photo of its own."""
+    from kit.render.poster import Paper, layout
+
+    meta = (ctx.messages["koosloome"].folder / "message.yaml").read_text(encoding="utf-8")
+    meta += ("event:\n  start: 2026-12-10 16:00 Europe/Tallinn\n  venues:\n    voru-linn: Kannel\n"
+             "    rouge: Haanja rahvamaja, suur saal teisel korrusel, sissepääs hoovi poolt läbi aia ja "
+             "mööda treppi üles; parkimine kiriku juures\n")
+    (ctx.messages["koosloome"].folder / "message.yaml").write_text(meta, encoding="utf-8")
+    points = "".join(f"  - Punkt number {n}, mis võtab terve rea ruumi ja natuke rohkemgi veel\n" for n in range(5))
+    (ctx.messages["koosloome"].folder / "et.md").write_text(
+        TEXT_MD.format(title="Tule koosloome töötuppa!", summary="Valime esimesed ühised tegevused. " * 3)
+        .replace("  - Esimene punkt\n  - Teine punkt\n", points), encoding="utf-8")
+    from kit.build import load_project
+
+    brand, content = load_project(ctx.settings)
+    ctx = replace(ctx, messages={m.id: m for m in content.messages})
+    message = ctx.messages["koosloome"]
+    shared, _ = layout(message, "et", "voru-linn", Paper("A4", False), ctx)
+    layouts = _counting_layouts(monkeypatch)
+    own, _ = layout(message, "et", "rouge", Paper("A4", False), ctx)
+    assert Paper("A4", False).photo_mm[0] + 1 < _photo_mm(shared) < Paper("A4", False).photo_mm[1] - 1  # text-bound
+    assert len(layouts) > 1  # the shared decision overflowed: a search of its own
+    assert _photo_mm(own) < _photo_mm(shared)  # the photo gave way to the longer venue
+    assert not words_outside_the_safe_area_of(own)
+
+
+def words_outside_the_safe_area_of(document) -> list:
+    from kit.render.pdf import clipped_text, inset, overflowing
+
+    page = document.pages[0]
+    return overflowing(page) + clipped_text(page, inset(page, 3))

@@ -223,3 +223,109 @@ def test_a_withdrawn_message_leaves_a_tombstone_and_nothing_else(tmp_path):
     tombstone = root.find("{http://purl.org/atompub/tombstones/1.0}deleted-entry")
     assert tombstone.get("ref") == "tag:loov.vorumaa.ee,2026:message/laheb/et"
     assert not any("laheb" in path for path in site_files(project))
+
+
+# ---- bundles: current material, streamed to disk (issue 13) --------------------------------------
+
+def test_bundles_hold_the_current_messages_only(tmp_path):
+    """A municipality's bundle held every file of its whole history (hundreds of megabytes at a hundred
+    messages). It holds its newest `feed_entries` messages, and only those have a bundle of their own; an
+    older message's page has no bundle link but still lists its files."""
+    import zipfile
+
+    project = make_project(tmp_path / "cur", languages='["et"]')
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("feed_entries = 20", "feed_entries = 2"))
+    for number in range(3):
+        add_dated(project, number)  # sonum-0 is the oldest
+    assert not build(project.settings, now=NOW, registry=one_card()).failed
+    bundles = project.root / "outputs/site/bundles"
+    assert sorted(p.name for p in bundles.iterdir()) == ["message-sonum-1.zip", "message-sonum-2.zip", "rouge.zip",
+                                                         "voru-linn.zip"]
+    with zipfile.ZipFile(bundles / "rouge.zip") as bundle:
+        names = bundle.namelist()
+    assert any("/sonum-2/" in n for n in names) and any("/sonum-1/" in n for n in names)
+    assert not any("/sonum-0/" in n for n in names)
+    old_page = (project.root / "outputs/site/et/messages/sonum-0.html").read_text()
+    new_page = (project.root / "outputs/site/et/messages/sonum-2.html").read_text()
+    assert "bundles/message-sonum-0.zip" not in old_page and "social/sonum-0/" in old_page
+    assert "bundles/message-sonum-2.zip" in new_page
+
+
+def test_a_bundle_is_streamed_to_disk_with_the_same_bytes(tmp_path):
+    """A bundle was built whole in memory (a 400 MB zip took 400 MB more): it is written a member at a time,
+    so memory does not grow with its size, and its bytes are those `ZipFile.writestr` gave."""
+    import hashlib
+    import io
+    import tracemalloc
+    import zipfile
+    from functools import partial
+
+    from kit.site.bundles import FIXED_TIME, zip_bundle
+    from kit.site.catalog import SiteFile
+    from kit.store import Store
+
+    big = tmp_path / "big.pdf"
+    with big.open("wb") as handle:
+        for block in range(48):
+            handle.write(hashlib.sha256(str(block).encode()).digest() * 32768)  # 1 MiB each, 48 MiB
+    text = tmp_path / "a.txt"
+    text.write_text("tere " * 1000)
+    files = [SiteFile(path=p.name, source=p, kind="press", variant="", lang="et", municipality="", size=p.stat().st_size,
+                      sha256=hashlib.sha256(p.read_bytes()).hexdigest()) for p in (big, text)]
+    store = Store.open(tmp_path / "outputs")
+    tracemalloc.start()
+    store.write_stream("site/bundles/all.zip", partial(zip_bundle, files))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB held while zipping 48 MiB"
+    expected = io.BytesIO()
+    with zipfile.ZipFile(expected, "w") as archive:
+        for file in sorted(files, key=lambda f: f.path):
+            info = zipfile.ZipInfo(file.path, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_STORED if file.path.endswith(".pdf") else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, file.source.read_bytes())
+        sums = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(files, key=lambda f: f.path))
+        info = zipfile.ZipInfo("SHA256SUMS", date_time=FIXED_TIME)
+        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+        archive.writestr(info, sums.encode())
+    assert (tmp_path / "outputs/site/bundles/all.zip").read_bytes() == expected.getvalue()
+    assert not list((tmp_path / "outputs/site/bundles").glob(".*.tmp"))
+
+
+def test_the_site_is_synced_from_its_file_list_not_by_walking_it(tmp_path, monkeypatch):
+    """Issue 13: every build walked outputs/site (130 000 files at 1 000 messages) to find what to remove. The
+    last sync's file list says it; the site is walked only without a complete list (a killed sync), and then
+    whatever is not wanted goes, strays included."""
+    import json
+    from pathlib import Path
+
+    project = make_project(tmp_path / "sync", languages='["et"]')
+    for number in range(2):
+        add_dated(project, number)
+    build(project.settings, now=NOW, registry=one_card())
+    site = project.root / "outputs/site"
+    walked: list[Path] = []
+    original = Path.rglob
+
+    def counting(self, pattern):
+        walked.append(self)
+        return original(self, pattern)
+
+    monkeypatch.setattr(Path, "rglob", counting)
+    meta = project.root / "messages/sonum-1/message.yaml"
+    meta.write_text(meta.read_text().replace("status: approved", "status: withdrawn") +
+                    "updated: 2026-11-20 12:00 Europe/Tallinn\n")
+    build(project.settings, now=NOW, registry=one_card())
+    assert site not in walked
+    assert not [p for p in site.rglob("*") if "sonum-1" in p.as_posix() and p.is_file()]
+    assert not (site / "v").exists() or all(any(d.iterdir()) for d in (site / "v").iterdir())  # no empty folders
+    record = project.root / "outputs/state/site-files.json"
+    assert json.loads(record.read_text())["complete"] is True
+    stray = site / "et/messages/stray.html"
+    stray.write_text("left by a sync that was killed")
+    record.write_text(json.dumps({**json.loads(record.read_text()), "complete": False}))
+    walked.clear()
+    build(project.settings, now=NOW, registry=one_card())
+    assert site in walked and not stray.exists()

@@ -79,8 +79,11 @@ def papers(ctx: RenderContext) -> list[Paper]:
 
 def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
     base = f"posters/{message.id}/{lang}"
+    # `layout_of`: the poster whose title size and photo height this one shares (see `layout`); in the job's
+    # hash, so changing which size comes first re-renders the posters that follow it.
     return [JobSpec(variant=f"{m}-{p.variant}", outputs=(f"{base}/{m}-{p.variant}.pdf", f"{base}/{m}-{p.variant}.png"),
-                    params={"municipality": m, "size": p.size, "office": "yes" if p.office else ""})
+                    params={"municipality": m, "size": p.size, "office": "yes" if p.office else "",
+                            "layout_of": f"{message.municipalities[0]}-{_anchor_paper(p, ctx).variant}"})
             for m in message.municipalities for p in papers(ctx)]
 
 
@@ -118,63 +121,143 @@ TEXT_NAMES = {"h1": "the title", "summary": "the summary", "li": "a point", "eve
               "municipality": "the municipality name", "wordmark": "the wordmark", "draft": "the draft mark"}
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What the search settles for a poster: the title size (an index into TITLE_SIZES) and the photo's height."""
+    title: int
+    photo_mm: float
+
+
 def layout(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext):
+    """The poster laid out: WeasyPrint's document and the photo's resolution warnings. RenderError if no
+    title size fits.
+
+    One decision for every poster of a message and language: the title size and photo height searched for
+    its first municipality on the first print size (and, apart, on the office sheet) are used for its other
+    municipalities and sizes (the photo's height scaled with the page), so they look alike and each is laid
+    out once instead of three times. A poster the shared decision does not fit (a longer venue, another
+    municipality's longer name) searches its own."""
+    what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
+    anchor_municipality, anchor_paper = message.municipalities[0], _anchor_paper(paper, ctx)
+    if (municipality, paper) != (anchor_municipality, anchor_paper):
+        decision = _shared_decision(message, lang, anchor_municipality, anchor_paper, ctx)
+        if decision is not None:
+            scale = PAPER_MM[paper.size][1] / PAPER_MM[anchor_paper.size][1]
+            least, most = paper.photo_mm
+            photo_mm = decision.photo_mm if scale == 1 else min(most, max(least, round(decision.photo_mm * scale, 1)))
+            document = _lay_out(message, lang, municipality, paper, ctx, decision.title, photo_mm, what)
+            if _fits(document, paper):
+                return document, _dpi_warnings(document, message, what)
+    document, decision = _search(message, lang, municipality, paper, ctx, what)
+    if (municipality, paper) == (anchor_municipality, anchor_paper):
+        _remember(ctx, (message.id, lang, paper), decision)
+    return document, _dpi_warnings(document, message, what)
+
+
+def _anchor_paper(paper: Paper, ctx: RenderContext) -> Paper:
+    """The poster whose search decides for its kind: the first print size, or the office sheet."""
+    return paper if paper.office else Paper(ctx.settings.poster_sizes[0], False)
+
+
+# Decisions of anchor posters, for the build (one RenderContext) this worker is in: a worker renders many
+# posters of one message in turn, so the anchor's search is usually done once, and again at most once per worker.
+_decisions: dict[tuple[str, str, Paper], Decision | None] = {}
+_decisions_context: list[RenderContext] = []
+
+
+def _remember(ctx: RenderContext, key: tuple[str, str, Paper], decision: Decision | None) -> None:
+    if not _decisions_context or _decisions_context[0] is not ctx:  # another build: its messages may differ
+        _decisions.clear()
+        _decisions_context[:] = [ctx]
+    _decisions[key] = decision
+
+
+def _shared_decision(message: Message, lang: str, municipality: str, paper: Paper,
+                     ctx: RenderContext) -> Decision | None:
+    """The anchor poster's decision (None if nothing fits it: each poster then searches its own)."""
+    key = (message.id, lang, paper)
+    if _decisions_context and _decisions_context[0] is ctx and key in _decisions:
+        return _decisions[key]
+    what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
+    try:
+        decision: Decision | None = _search(message, lang, municipality, paper, ctx, what)[1]
+    except RenderError:
+        decision = None
+    _remember(ctx, key, decision)
+    return decision
+
+
+def _lay_out(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext, title: int,
+             photo_mm: float, what: str):
+    html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[title], photo_mm)
+    return render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
+                           stylesheet=ctx.brand.root / "templates" / "poster.css", root=ctx.settings.root)
+
+
+def _faults(document, paper: Paper) -> tuple[int, list[str], list]:
+    """Pages, overflowing boxes, clipped texts."""
+    page = document.pages[0]
+    return len(document.pages), overflowing(page), clipped_text(page, inset(page, paper.safe_mm))
+
+
+def _fits(document, paper: Paper) -> bool:
+    pages, overflow, clipped = _faults(document, paper)
+    return pages == 1 and not overflow and not clipped
+
+
+def _search(message: Message, lang: str, municipality: str, paper: Paper, ctx: RenderContext, what: str):
     """The title size and photo height: the title gets the room it needs before the photo does. Every title
     size is first tried with the photo at its least height; among the sizes whose poster is then one page
     with nothing overflowing and no text clipped (a word that cannot break runs past its box or the trim),
     the one with the best breaks is chosen, and the photo grows into whatever room its text leaves, up to its
     greatest height. RenderError if no size fits. Sizes that fit form a run from the smallest up (a smaller
-    title only frees room), so a binary search needs two or three layouts."""
-    what = f"poster {message.id} ({lang}, {municipality}, {paper.variant})"
+    title only frees room): the size with the best breaks is tried first, and when it fits it is the choice
+    (one layout; most posters); else a binary search finds the largest that fits in two or three.
+    Returns the document and the decision."""
     least_photo, most_photo = paper.photo_mm
     documents: dict[int, Any] = {}  # WeasyPrint documents (imported on first use)
     faults: dict[int, tuple[int, list[str], list]] = {}  # pages, overflowing boxes, clipped texts
 
-    def lay_out(index: int, photo_mm: float):
-        html = poster_html(message, lang, municipality, paper, ctx, TITLE_SIZES[index], photo_mm)
-        return render_document(html, ctx.brand.root / "templates", (ctx.brand.root, message.folder), what,
-                               stylesheet=ctx.brand.root / "templates" / "poster.css", root=ctx.settings.root)
-
-    def problems(document) -> tuple[int, list[str], list]:
-        page = document.pages[0]
-        return len(document.pages), overflowing(page), clipped_text(page, inset(page, paper.safe_mm))
-
     def fits(index: int) -> bool:
         if index not in documents:
-            documents[index] = lay_out(index, least_photo)
-            faults[index] = problems(documents[index])
+            documents[index] = _lay_out(message, lang, municipality, paper, ctx, index, least_photo, what)
+            faults[index] = _faults(documents[index], paper)
         pages, overflow, clipped = faults[index]
         return pages == 1 and not overflow and not clipped
 
-    low, high = 0, len(TITLE_SIZES) - 1  # TITLE_SIZES runs from the largest to the smallest
-    while low < high:
-        middle = (low + high) // 2
-        if fits(middle):
-            high = middle
-        else:
-            low = middle + 1
-    if not fits(low):
-        pages, overflow, clipped = faults[low]
-        reasons = []
-        if clipped:
-            advice = sorted({clip_advice(c, TEXT_NAMES, paper.edge_names) for c in clipped})
-            reasons.append(f"even with the smallest title, {', '.join(advice)}; {CLIP_FIX}")
-        if pages > 1 or overflow:
-            reasons.append(f"the text does not fit on one page even with the smallest title "
-                           f"({pages} page{'s' if pages > 1 else ''}, overflowing: "
-                           f"{', '.join(overflow) or 'page'}); shorten the title, summary or points")
-        raise RenderError(f"{what}: " + "; ".join(reasons))
-    chosen = _best_title_size(message, lang, paper, ctx, low)
-    if chosen != low and not fits(chosen):
-        chosen = low
-    document = documents[chosen]
+    preferred = _best_title_size(message, lang, paper, ctx, 0)
+    if fits(preferred):
+        chosen = preferred  # the best of all sizes, so the best of those that fit
+    else:
+        low, high = preferred + 1, len(TITLE_SIZES) - 1  # TITLE_SIZES runs from the largest to the smallest
+        while low < high:
+            middle = (low + high) // 2
+            if fits(middle):
+                high = middle
+            else:
+                low = middle + 1
+        if not fits(low):
+            pages, overflow, clipped = faults[low]
+            reasons = []
+            if clipped:
+                advice = sorted({clip_advice(c, TEXT_NAMES, paper.edge_names) for c in clipped})
+                reasons.append(f"even with the smallest title, {', '.join(advice)}; {CLIP_FIX}")
+            if pages > 1 or overflow:
+                reasons.append(f"the text does not fit on one page even with the smallest title "
+                               f"({pages} page{'s' if pages > 1 else ''}, overflowing: "
+                               f"{', '.join(overflow) or 'page'}); shorten the title, summary or points")
+            raise RenderError(f"{what}: " + "; ".join(reasons))
+        chosen = _best_title_size(message, lang, paper, ctx, low)
+        if chosen != low and not fits(chosen):
+            chosen = low
+    document, decision = documents[chosen], Decision(chosen, least_photo)
     photo_mm = min(most_photo, least_photo + _room_left_mm(document.pages[0]))
     if photo_mm > least_photo + 0.5:  # the text's box does not change width, so the same lines fit again
-        grown = lay_out(chosen, round(photo_mm - 0.5, 1))  # half a millimetre to spare for rounding
-        pages, overflow, clipped = problems(grown)
-        if pages == 1 and not overflow and not clipped:
-            document = grown
-    return document, _dpi_warnings(document, message, what)
+        grown_mm = round(photo_mm - 0.5, 1)  # half a millimetre to spare for rounding
+        grown = _lay_out(message, lang, municipality, paper, ctx, chosen, grown_mm, what)
+        if _fits(grown, paper):
+            document, decision = grown, Decision(chosen, grown_mm)
+    return document, decision
 
 
 def _room_left_mm(page) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
+from functools import partial
 
 from kit.errors import Problem
 from kit.model import Job
@@ -83,11 +84,11 @@ def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, in
     except (OSError, ValueError):
         previous = {}
     state, sizes = {}, {}
-    for path, files in sorted(bundle_sets(catalog, ctx.brand.municipalities).items()):
+    for path, files in sorted(bundle_sets(catalog, ctx.brand.municipalities, ctx.settings.feed_entries).items()):
         digest = hashlib.sha256("".join(f"{f.path}{f.sha256}" for f in sorted(files, key=lambda f: f.path)).encode()).hexdigest()
         target = store.out / "site" / path
         if previous.get(path) != digest or not target.is_file():
-            store.write_file(f"site/{path}", zip_bundle(files))
+            store.write_stream(f"site/{path}", partial(zip_bundle, files))
         state[path] = digest
         sizes[path] = target.stat().st_size
     store.write_file(BUNDLE_STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())

@@ -1,8 +1,16 @@
-"""Zip bundles per municipality and per message, each with a SHA256SUMS list inside; deterministic bytes."""
+"""Zip bundles per municipality and per message, each with a SHA256SUMS list inside; deterministic bytes.
+
+Bundles are for current material, so their size follows what is current, not the whole history: a
+municipality's bundle holds the files of its newest `feed_entries` public messages (what its live feed always
+lists), and a message has a bundle of its own while it is one of them for a municipality it serves. Older
+messages are downloaded file by file from their pages, or with `kit pull`. A zip is streamed to disk file by
+file (through the writer), so memory does not grow with its size.
+"""
 from __future__ import annotations
 
-import io
+import shutil
 import zipfile
+from typing import BinaryIO
 
 from kit.site.catalog import Catalog, SiteFile
 
@@ -10,34 +18,55 @@ STORED = (".jpg", ".png", ".pdf", ".zip", ".docx")  # already compressed: deflat
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
 
 
-def zip_bundle(files: list[SiteFile]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+def zip_bundle(files: list[SiteFile], handle: BinaryIO) -> None:
+    """Write the zip of `files` into `handle` (seekable), one member at a time."""
+    with zipfile.ZipFile(handle, "w") as archive:
         for file in sorted(files, key=lambda f: f.path):
-            _add(archive, file.path, file.source.read_bytes())
-        sums = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(files, key=lambda f: f.path))
-        _add(archive, "SHA256SUMS", sums.encode())
-    return buffer.getvalue()
+            with file.source.open("rb") as source:
+                _add(archive, file.path, source, file.source.stat().st_size)
+        sums = "".join(f"{f.sha256}  {f.path}\n" for f in sorted(files, key=lambda f: f.path)).encode()
+        _add(archive, "SHA256SUMS", _Bytes(sums), len(sums))
 
 
-def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+class _Bytes:
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def read(self, size: int = -1) -> bytes:
+        chunk, self.data = (self.data, b"") if size < 0 else (self.data[:size], self.data[size:])
+        return chunk
+
+
+def _add(archive: zipfile.ZipFile, name: str, source, size: int) -> None:
+    """One member, copied in chunks. The size is set first, as `writestr` does, so the bytes are the same."""
     info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
     info.compress_type = zipfile.ZIP_STORED if name.endswith(STORED) else zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    archive.writestr(info, data)
+    info.file_size = size
+    with archive.open(info, "w") as member:
+        shutil.copyfileobj(source, member, 1 << 20)
 
 
-def bundle_sets(catalog: Catalog, municipalities) -> dict[str, list[SiteFile]]:
-    """bundles/<municipality>.zip: everything for that municipality; bundles/message-<id>.zip: all of a message."""
-    serves = {entry.message.id: entry.message.municipalities for entry in catalog.entries}
+def current_messages(catalog: Catalog, municipality: str, count: int) -> list[str]:
+    """The ids of the newest `count` public messages serving a municipality, newest first."""
+    serving = [m for m in catalog.messages.values() if m is not None and municipality in m.municipalities]
+    serving.sort(key=lambda m: (m.published, m.id), reverse=True)
+    return [m.id for m in serving[:count]]
+
+
+def bundle_sets(catalog: Catalog, municipalities, count: int) -> dict[str, list[SiteFile]]:
+    """bundles/<municipality>.zip: that municipality's current messages' files (its own posters, no other's);
+    bundles/message-<id>.zip: all of a current message."""
+    current = {municipality: set(current_messages(catalog, municipality, count)) for municipality in municipalities}
     sets: dict[str, list[SiteFile]] = {}
     for (_lang, message_id), files in catalog.listing.items():
         files = [f for f in files if f.offered]
-        sets.setdefault(f"bundles/message-{message_id}.zip", []).extend(files)
-        for municipality in municipalities:
-            if municipality in serves.get(message_id, ()):
-                mine = [f for f in files if f.municipality in ("", municipality)]
-                sets.setdefault(f"bundles/{municipality}.zip", []).extend(mine)
+        mine = [municipality for municipality in municipalities if message_id in current[municipality]]
+        if mine:
+            sets.setdefault(f"bundles/message-{message_id}.zip", []).extend(files)
+        for municipality in mine:
+            sets.setdefault(f"bundles/{municipality}.zip", []).extend(
+                f for f in files if f.municipality in ("", municipality))
     return {name: _unique(files) for name, files in sorted(sets.items()) if files}
 
 
