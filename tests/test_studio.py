@@ -504,3 +504,19 @@ def _get(url: str):
         return requests.get(url, timeout=5)
     except requests.ConnectionError:
         return None
+
+
+def test_publish_from_the_desk_builds_and_sends_the_site_to_the_target(studio, browser):
+    """The weekly routine's last step in the studio: one button runs kit build and kit publish."""
+    from selenium.webdriver.common.by import By
+
+    studio.project.add("talgud", meta=META.format(status="approved"), texts=THREE_LANGUAGE_TEXTS)
+    target = studio.project.root / "outputs/published"
+    browser.get(f"{studio.url}/")
+    click(browser, browser.find_element(By.CSS_SELECTOR, "#publishing button[type=submit]"))
+    wait_for(lambda: "*publish*" in studio.previews.runs, 20, "the publish request")
+    assert studio.previews.wait("*publish*", timeout=600).returncode == 0, studio.previews.runs["*publish*"].output
+    browser.get(f"{studio.url}/")
+    status = browser.find_element(By.CSS_SELECTOR, "#publishing [role=status]").text
+    assert "Avaldatud." in status and "Published:" in status
+    assert (target / "et/messages/talgud.html").is_file() and (target / "feeds/all.atom").is_file()

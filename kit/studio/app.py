@@ -29,8 +29,9 @@ from kit.model import Brand, Message
 from kit.platforms import rules
 from kit.sourcefiles import SourceChanged, undo, write_source
 from kit.store import write_atomic
+from kit.publish.webdav import redact
 from kit.studio import editing, hooks
-from kit.studio.previews import Previews, message_jobs, outputs
+from kit.studio.previews import PUBLISH, Previews, message_jobs, outputs
 from kit.studio.previews import shared_registry
 from kit.studio.words import WORDS, t
 
@@ -127,7 +128,13 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
                  and (not theme or theme in r["themes"])]
         groups = [(g, [r for r in shown if r["group"] == g]) for g in GROUPS]
         return render_template("desk.html", groups=[(g, rs) for g, rs in groups if rs], brand=brand,
-                               municipality=municipality, theme=theme, total=len(rows), shown=len(shown))
+                               municipality=municipality, theme=theme, total=len(rows), shown=len(shown),
+                               publishing=previews.runs.get(PUBLISH), target=redact(settings.publish_target))
+
+    @app.post("/publish")
+    def publish() -> Any:
+        previews.request(PUBLISH)
+        return redirect("/#publishing", 303)
 
     # ---- new message -----------------------------------------------------------------------------------
 

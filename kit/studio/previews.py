@@ -124,8 +124,12 @@ def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
     return found
 
 
+PUBLISH = "*publish*"  # a queue entry that is no message id (ids are lower-case words): build all, then publish
+
+
 class Previews:
-    """One background thread that runs the requested builds one after the other."""
+    """One background thread that runs the requested builds one after the other, and the publishing (a whole
+    build, then `kit publish`) in the same queue, so two builds never share outputs/ at once."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -184,14 +188,16 @@ class Previews:
             self._build(run)
 
     def _build(self, run: Run) -> None:
+        if run.message_id == PUBLISH:
+            self._publish(run)
+            return
         try:
             render_first(self.settings, run.message_id)
             run.jobs = message_jobs(self.settings, run.message_id)
         except KitError as exc:  # the project does not load (another message's error): the build says the same
             run.output = str(exc)
         if run.jobs:
-            env_path = str(Path(kit.__file__).resolve().parent.parent)
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (env_path, os.environ.get("PYTHONPATH"))))}
+            env = _env()
             with self._wake:
                 if self._closed:
                     return
@@ -207,6 +213,25 @@ class Previews:
         run.finished = time.monotonic()
         run.state = "done"
 
+    def _publish(self, run: Run) -> None:
+        """`kit build` (renders what changed) and, if it succeeded, `kit publish`: the commands a user would run."""
+        said = []
+        for command in (["build"], ["publish"]):
+            with self._wake:
+                if self._closed:
+                    return
+                process = self._process = subprocess.Popen(
+                    [sys.executable, "-m", "kit", "--root", str(self.settings.root), *command],
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
+            out, _ = process.communicate()
+            said.extend(line for line in out.splitlines() if line.strip() and not line.startswith("  rendered "))
+            run.returncode = process.returncode
+            if run.returncode:
+                break
+        run.output = "\n".join(said[-20:])
+        run.finished = time.monotonic()
+        run.state = "done"
+
     def _preflight(self, message_id: str) -> list[Problem]:
         from kit.check import check_project
 
@@ -215,3 +240,9 @@ class Previews:
                     if f"/{message_id}/" in p.path]
         except KitError:
             return []
+
+
+def _env() -> dict[str, str]:
+    """The child `kit` imports this same kit (a checkout run with PYTHONPATH, or the installed one)."""
+    here = str(Path(kit.__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (here, os.environ.get("PYTHONPATH"))))}

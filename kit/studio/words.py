@@ -44,6 +44,11 @@ WORDS: dict[str, dict[str, str]] = {
         "draft": "mustand", "status.approved": "kinnitatud", "status.withdrawn": "tagasi võetud", "language": "Keel",
         "open": "Ava", "files": "Failid", "no event": "—", "counter": "{n} / {limit} ({platform})",
         "build said": "Ehitus teatas", "caption": "Postituse tekst", "current photo": "Praegune pilt",
+        "publishing": "Avaldamine", "publish": "Avalda",
+        "publish help": "Teeb kõik muudetud väljundid ja saadab allalaadimislehe ning vood sihtkohta {target}. "
+                        "Avaldatakse ainult kinnitatud sõnumid, mille embargo on läbi.",
+        "publish running": "Avaldamine käib… Värskendage lehte, et tulemust näha.",
+        "publish done": "Avaldatud.", "publish failed": "Avaldamine ebaõnnestus; avalik sait jäi endiseks.",
     },
     "en": {
         "studio": "kit studio", "desk": "Messages", "new message": "New message", "switch": "eesti keel",
@@ -84,6 +89,11 @@ WORDS: dict[str, dict[str, str]] = {
         "draft": "draft", "status.approved": "approved", "status.withdrawn": "withdrawn", "language": "Language",
         "open": "Open", "files": "Files", "no event": "—", "counter": "{n} / {limit} ({platform})",
         "build said": "The build said", "caption": "Post text", "current photo": "Current photo",
+        "publishing": "Publishing", "publish": "Publish",
+        "publish help": "Builds every changed output and sends the download site and feeds to {target}. "
+                        "Only approved messages past their embargo are published.",
+        "publish running": "Publishing… Reload the page to see the result.",
+        "publish done": "Published.", "publish failed": "Publishing failed; the public site is as it was.",
     },
 }
 
