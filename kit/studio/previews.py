@@ -215,7 +215,7 @@ class Previews:
 
     def _publish(self, run: Run) -> None:
         """`kit build` (renders what changed) and, if it succeeded, `kit publish`: the commands a user would run."""
-        said = []
+        said: list[str] = []
         for command in (["build"], ["publish"]):
             with self._wake:
                 if self._closed:
