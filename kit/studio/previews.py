@@ -224,7 +224,9 @@ class Previews:
                     [sys.executable, "-m", "kit", "--root", str(self.settings.root), *command],
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env())
             out, _ = process.communicate()
-            said.extend(line for line in out.splitlines() if line.strip() and not line.startswith("  rendered "))
+            # The outcome, not the warnings: those are on each message's page in the studio.
+            said.extend(line for line in out.splitlines()
+                        if line.strip() and not line.startswith(("  rendered ", "warning:", "Review sheet:")))
             run.returncode = process.returncode
             if run.returncode:
                 break
