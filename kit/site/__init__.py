@@ -79,10 +79,7 @@ def _page_number(path: str) -> int:
 
 def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, int]:
     """Zip only the bundles whose members changed (they are large); returns path -> size."""
-    try:
-        previous = json.loads((store.out / BUNDLE_STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        previous = {}
+    previous = store.read_json(BUNDLE_STATE) or {}
     state, sizes = {}, {}
     for path, files in sorted(bundle_sets(catalog, ctx.brand.municipalities, ctx.settings.feed_entries).items()):
         digest = hashlib.sha256("".join(f"{f.path}{f.sha256}" for f in sorted(files, key=lambda f: f.path)).encode()).hexdigest()
@@ -97,10 +94,7 @@ def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, in
 
 def _web_fonts(ctx: RenderContext, store: Store) -> set[str]:
     """WOFF2 copies of the brand's fonts in assets/fonts/, converted only when a font changed (a second each)."""
-    try:
-        previous = json.loads((store.out / FONT_STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        previous = {}
+    previous = store.read_json(FONT_STATE) or {}
     state = {}
     for font in sorted({getattr(ctx.brand.fonts, role) for role in WEB_FONT_ROLES}):
         path = f"assets/fonts/{web_font_name(font)}"
