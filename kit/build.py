@@ -6,7 +6,6 @@ import sys
 import time
 import traceback
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Collection, Iterator
@@ -19,9 +18,10 @@ from kit.i18n import reset_fallback_warnings
 from kit.model import Brand, Job, JobResult
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
-from kit.render.pdf import environment_notices, forget_inherited_fonts
+from kit.render.pdf import environment_notices
 from kit.site import build_site
 from kit.store import Store
+from kit.workers import current, use_here, worker_pool
 
 __all__ = ["build", "BuildReport", "load_project", "select", "plain_progress", "render_one"]
 
@@ -124,18 +124,9 @@ def select(jobs: list[Job], ctx: RenderContext, registry: Registry, messages: Co
 
 # ---- rendering in worker processes -------------------------------------------------------------
 
-_worker: dict = {}
-
-
-def _init_worker(ctx: RenderContext, registry: Registry, forked: bool = False) -> None:
-    if forked:
-        forget_inherited_fonts()
-    _worker["ctx"], _worker["registry"] = ctx, registry
-
-
 def render_job(job: Job) -> JobResult:
     """Render one job in a worker; any failure becomes an error on the result, never a crashed build."""
-    ctx, registry = _worker["ctx"], _worker["registry"]
+    ctx, registry = current()
     reset_fallback_warnings()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -159,7 +150,7 @@ def render_job(job: Job) -> JobResult:
 
 def render_one(job: Job, ctx: RenderContext, registry: Registry) -> JobResult:
     """Render one job in this process, exactly as a build's worker would (the studio's first preview)."""
-    _init_worker(ctx, registry)
+    use_here(ctx, registry)
     return render_job(job)
 
 
@@ -168,11 +159,10 @@ def render_all(jobs: list[Job], ctx: RenderContext, registry: Registry, workers:
         return
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     if workers == 1:
-        _init_worker(ctx, registry)
+        use_here(ctx, registry)
         yield from map(render_job, jobs)
         return
-    # Long-lived workers: each pays WeasyPrint's import and font set-up once, not once per document.
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx, registry, True)) as pool:
+    with worker_pool(workers, ctx, registry) as pool:
         yield from pool.map(render_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 8))))
 
 

@@ -6,7 +6,6 @@ are current in the build manifest: those were rendered without error from exactl
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Collection
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from kit.partner import partner_problems
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.store import Store
+from kit.workers import current, use_here, worker_pool
 
 __all__ = ["check_project"]
 
@@ -66,25 +66,18 @@ def _concerns(problem: Problem, settings: Settings, messages: Collection[str]) -
     return problem.path[len(folder):].split("/", 1)[0] in messages
 
 
-_worker: dict = {}
-
-
-def _init(ctx: RenderContext, registry: Registry) -> None:
-    _worker["ctx"], _worker["registry"] = ctx, registry
-
-
 def _check(task: tuple[str, str, str]) -> list[Problem]:
     name, message_id, lang = task
-    ctx = _worker["ctx"]
-    return _worker["registry"].get(name).check(ctx.messages[message_id], lang, ctx)
+    ctx, registry = current()
+    preflight = registry.get(name).check
+    assert preflight is not None  # tasks are made only for renderers that have one
+    return preflight(ctx.messages[message_id], lang, ctx)
 
 
 def _run_checks(tasks: list, ctx: RenderContext, registry: Registry):
     """Pre-flights in worker processes (one per CPU) when there are many: laying out posters is the slow part."""
     if len(tasks) < 4:
-        _init(ctx, registry)
+        use_here(ctx, registry)
         return map(_check, tasks)
-    workers = min(os.cpu_count() or 1, len(tasks))
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init, initargs=(ctx, registry))
-    with pool:
+    with worker_pool(min(os.cpu_count() or 1, len(tasks)), ctx, registry) as pool:
         return list(pool.map(_check, tasks))

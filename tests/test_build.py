@@ -3,6 +3,7 @@ across processes, resumable after a kill."""
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -411,23 +412,40 @@ def _font_folder_after_rendering(job):
     return str(font_config()._folder)
 
 
-def test_forked_workers_make_their_own_fonts_and_leave_the_parents_alone(ctx):
-    """A test or a preview server renders in its own process, then builds with workers. WeasyPrint names font
-    files by content inside its configuration's folder: workers sharing the parent's folder rewrote the same file
-    under each other's memory map and died of a bus error (seen in CI). Each worker must have its own folder."""
-    from concurrent.futures import ProcessPoolExecutor
+def _font_folder_after_checking(task):
+    from kit.check import _check
+    from kit.render.pdf import font_config
 
-    from kit.build import _init_worker
+    _check(task)
+    return str(font_config()._folder)
+
+
+def test_forked_workers_make_their_own_fonts_and_leave_the_parents_alone(ctx):
+    """A test or a preview server renders in its own process, then builds or checks with workers. WeasyPrint
+    names font files by content inside its configuration's folder: workers sharing the parent's folder rewrote
+    the same file under each other's memory map and died of a bus error (seen in CI, in a build and later in
+    `kit check`'s pre-flights). Each worker, rendering or checking, must have its own folder."""
     from kit.model import Job
     from kit.render.pdf import font_config
     from kit.render.poster import render as render_poster
+    from kit.workers import worker_pool
 
     jobs = [Job("poster", "koosloome", "et", f"{m}-A4", (f"p/{m}.pdf", f"p/{m}.png"),
                 {"municipality": m, "size": "A4", "office": ""}) for m in ("rouge", "voru-linn")]
     render_poster(jobs[0], ctx)  # the parent has rendered: its font configuration and folder exist
     parent_folder = font_config()._folder
     assert parent_folder is not None and parent_folder.is_dir()
-    with ProcessPoolExecutor(max_workers=2, initializer=_init_worker, initargs=(ctx, builtin_registry(), True)) as pool:
+    with worker_pool(2, ctx, builtin_registry()) as pool:
         folders = list(pool.map(_font_folder_after_rendering, jobs))
+        folders += pool.map(_font_folder_after_checking, [("poster", "koosloome", lang) for lang in ("et", "en")])
     assert str(parent_folder) not in folders
     assert parent_folder.is_dir(), "a worker deleted the parent's font folder"
+
+
+def test_every_worker_pool_is_made_by_kit_workers():
+    """The rule above lives in `kit.workers.worker_pool`; a pool made anywhere else would skip it (as
+    `kit check`'s did)."""
+    kit_dir = REPO / "kit"
+    makers = sorted(str(path.relative_to(kit_dir)) for path in kit_dir.rglob("*.py")
+                    if re.search(r"\b(ProcessPoolExecutor|multiprocessing\.Pool|os\.fork)\(", path.read_text()))
+    assert makers == ["workers.py"]
