@@ -20,6 +20,15 @@ def folder_version(folder: Path) -> tuple:
     return tuple(sorted((p.relative_to(folder).as_posix(), file_version(p)) for p in folder.rglob("*") if p.is_file()))
 
 
+@lru_cache(maxsize=1)
+def code_version() -> tuple:
+    """The versions of kit's own files (code, templates, labels): what a memo of kit's work depends on besides
+    its inputs. Once per process: a kit upgraded under a running process is not a case to serve."""
+    package = Path(__file__).parent
+    return tuple(sorted((p.relative_to(package).as_posix(), file_version(p)) for p in package.rglob("*")
+                        if p.is_file() and "__pycache__" not in p.parts))
+
+
 def by_file_version(maxsize: int):
     """lru_cache for a function whose first argument is a file path: the cache key adds the file's version,
     so an edited or replaced file is read again (a stat per call: microseconds beside what is cached)."""

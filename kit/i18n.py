@@ -59,6 +59,13 @@ def _clock(moment: datetime, lang: str) -> str:
     return moment.strftime("%H:%M" if lang == "en" else "%H.%M")
 
 
+def format_month(day: date, lang: str) -> str:
+    """A month and its year as a heading or a link names it: „november 2026“, „November 2026“, „rehekuu 2026“."""
+    if lang == "vro":
+        return f"{VRO_MONTHS[day.month - 1]} {day.year}"
+    return babel_date(day, "LLLL y", locale=_babel_locale(lang))
+
+
 def format_date_genitive(day: date, lang: str) -> str:
     """The date after „enne“/„inne“ (genitive): et „12. jaanuari 2027“, vro „vahtsõaastagakuu 12. päivä 2027“.
     English has no case: "12 January 2027"."""

@@ -7,7 +7,7 @@ import os
 import pickle
 import shutil
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -21,7 +21,15 @@ MANIFEST = "manifest.json"
 # finished. Read on top of the manifest, folded into it by `commit`, then removed.
 JOURNAL = "manifest.journal"
 SITE_FILES = "state/site-files.json"  # every file outputs/site holds, as the last sync left it
+PAGE_KEYS = "state/page-keys.json"  # site page -> the key of the data it was last made from (Made)
 MESSAGE_MEMO = "state/messages.pickle"  # each message folder as the last build loaded it (kit/content.py Loaded)
+
+
+@dataclass(frozen=True)
+class Made:
+    """A file made on demand: `make` is called only when `key` (a digest of what it is made from) changed."""
+    key: str
+    make: Callable[[], bytes]
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -266,18 +274,22 @@ class Store:
         except OSError:
             return None
 
-    def sync_site(self, generated: dict[str, bytes], links: dict[str, Path], kept: set[str]) -> None:
-        """Make outputs/site exactly: the generated files, hard links to built files, and `kept` files;
+    def sync_site(self, generated: dict[str, bytes], links: dict[str, Path], kept: set[str],
+                  made: Mapping[str, Made] | None = None) -> None:
+        """Make outputs/site exactly: the generated files, the `made` pages (each made only when its key differs
+        from the one it was last made with, or its file is gone), hard links to built files, and `kept` files;
         everything else there is removed. What to remove comes from the list of files the last sync left
         (SITE_FILES), not from walking the site (130 000 files at 1 000 messages): before anything is written
         the list grows to hold every file this sync may leave, so a sync killed midway still leaves no file
         unlisted. Without a complete list (a first build, an older kit, a killed sync) the site is walked."""
         site = self.out / "site"
-        wanted = set(generated) | set(links) | kept
+        made = made or {}
+        wanted = set(generated) | set(made) | set(links) | kept
         listed = self._site_files()
         self._save_site_files(sorted(wanted | (listed or set())), complete=False)
         for rel, data in generated.items():
             self.write_file(f"site/{rel}", data)
+        self._make_pages(made, trusted=listed is not None)
         for rel, source in links.items():
             link_atomic(source, site / rel)
         if listed is None:
@@ -296,6 +308,18 @@ class Store:
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
         self._save_site_files(sorted(wanted), complete=True)
+
+    def _make_pages(self, made: Mapping[str, Made], trusted: bool) -> None:
+        """Each page is written as it is made, so no build holds the whole site in memory. The keys are saved
+        only after every page is on disk: a sync killed midway leaves old keys, and those pages are made again.
+        `trusted`: the last sync finished (its keys describe the pages on disk)."""
+        previous = (self.read_json(PAGE_KEYS) or {}) if trusted else {}
+        self.write_file(PAGE_KEYS, b"{}")
+        for rel, page in made.items():
+            if previous.get(rel) != page.key or not (self.out / "site" / rel).is_file():
+                self.write_file(f"site/{rel}", page.make())
+        keys = {rel: page.key for rel, page in sorted(made.items())}
+        self.write_file(PAGE_KEYS, json.dumps(keys, indent=0).encode())
 
     def _site_files(self) -> set[str] | None:
         record = self.read_json(SITE_FILES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from dataclasses import replace
 from functools import partial
 
@@ -20,10 +21,12 @@ from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
 from kit.site.handoff import posts_csvs
-from kit.site.pages import WEB_FONT_ROLES, site_assets, site_pages, web_font_name, woff2
+from kit.filecache import code_version
+from kit.site.pages import WEB_FONT_ROLES, Page, render_pages, site_assets, site_pages, web_font_name, woff2
 from kit.site.public import save_record
 from kit.site.review import review_sheet
-from kit.store import Store
+from kit.site.seo import head_links, search_files
+from kit.store import Made, Store
 
 BUNDLE_STATE = "state/bundles.json"
 FONT_STATE = "state/web-fonts.json"
@@ -42,11 +45,16 @@ def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     bundles = _bundles(ctx, catalog, store)
     posts = posts_csvs(ctx, catalog)  # for scheduling tools; pages link them as they do the bundles, with the size
     pages = site_pages(ctx, registry, catalog, feed_list, {**bundles, **{path: len(data) for path, data in posts.items()}})
+    paths = [page.path for page in pages]
+    heads = head_links(ctx, paths)
+    render = render_pages(pages, heads)
+    made = {page.path: Made(_page_key(page, heads[page.path]), partial(render, page)) for page in pages}
     links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
     fonts = _web_fonts(ctx, store)
-    store.sync_site(generated={**pages, **posts, **feeds, **stylesheet}, links={**links, **assets}, kept=set(bundles) | fonts)
+    store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,
+                    links={**links, **assets}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published)
     return catalog.held_back
 
@@ -71,6 +79,13 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
                                    for name, suffix, media_type in FEED_FORMATS]})
     state.save(store)
     return documents, listed
+
+
+def _page_key(page: Page, head: str) -> str:
+    """What a page is made from: its data, its head links and kit's own code (templates, labels, filters). The
+    same key as the last build's, and the page on disk is that build's: it is not made again."""
+    data = pickle.dumps((code_version(), page.template, page.context, head), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.sha256(data).hexdigest()
 
 
 def _page_number(path: str) -> int:

@@ -5,6 +5,8 @@ Plain links do all the filtering (language × municipality × message), so the p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -12,13 +14,13 @@ from babel.numbers import format_decimal
 from markupsafe import Markup
 
 from kit.config import Settings
-from kit.i18n import NBSP, credit_line, format_date, format_event_when, label
+from kit.i18n import NBSP, credit_line, format_date, format_event_when, format_month, label
 from kit.model import Brand, Message
 from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import Presentation, Registry, RenderContext
 from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
-from kit.site.seo import message_preview, search_files, with_alternates
+from kit.site.seo import ALTERNATES_MARK, message_preview
 from kit.templating import kit_env
 from kit.utm import SITE, tagged
 
@@ -28,7 +30,7 @@ LABEL_KEYS = ("skip", "language", "intro", "municipality", "all_messages", "feed
               "feed_help", "feed_formats", "accessibility", "a11y_status_title", "a11y_known_title",
               "a11y_feedback_title", "a11y_feedback", "a11y_contact", "a11y_email", "a11y_phone",
               "a11y_enforcement_title", "a11y_date_title", "event_date", "published",
-              "photo", "newsletter_issue", "posts_csv")
+              "photo", "newsletter_issue", "posts_csv", "earlier_by_month")
 FILE_TYPES = {".pdf": "PDF", ".jpg": "JPEG", ".png": "PNG", ".html": "HTML", ".txt": "TXT", ".zip": "ZIP",
               ".json": "JSON", ".md": "Markdown"}
 # The Estonian supervisory authority for web accessibility, by its Estonian name (genitive, as the et and vro
@@ -64,48 +66,108 @@ def unbroken(text: str) -> str:
     return re.sub(r"(?<=\d\.) |(?<=\d) |(?<!,) (?=\d)", NBSP, text)
 
 
+# A municipality's page shows its newest messages with their material; the older ones are on a page per month,
+# linked from it. A page per month changes only when one of its messages does, not whenever a message is added.
+MUNICIPALITY_PAGE_ENTRIES = 20
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page to make: its template and the plain data it is made from. The data decide whether a page must be
+    made again (kit/site/__init__.py): a rebuild renders only the pages whose data changed."""
+    path: str
+    template: str
+    context: dict
+
+
 def site_pages(ctx: RenderContext, registry: Registry, catalog: Catalog, feeds: list[dict],
-               bundles: dict[str, int]) -> dict[str, bytes]:
-    env = kit_env()
-    env.filters["filesize"] = filesize
-    env.filters["describe"] = describe
+               bundles: dict[str, int]) -> list[Page]:
     root_page = {**_common(ctx, "et", feeds), "root": "", "title": label("programme_name", "et"), "home": "index.html"}
     root_page["kit_title"] = root_page["title"]
     root_page["head_feeds"] = [f for f in root_page["feeds"] if not f["lang"] and not f["municipality"]]
     doors = [{**language, "intro": label("intro", language["code"])} for language in _languages(ctx, "index.html")]
-    pages = {"index.html": env.get_template("site/index.html").render(**root_page, languages=[], choices=doors)}
+    pages = [Page("index.html", "site/index.html", {**root_page, "languages": [], "choices": doors})]
     for lang in ctx.settings.languages:
         common = _common(ctx, lang, feeds)
-        pages[f"{lang}/accessibility.html"] = env.get_template("site/accessibility.html").render(
-            **common, root="../", title=label("accessibility", lang), statement=_statement(ctx, lang),
-            languages=_languages(ctx, "accessibility.html"))
+        pages.append(Page(f"{lang}/accessibility.html", "site/accessibility.html", {
+            **common, "root": "../", "title": label("accessibility", lang), "statement": _statement(ctx, lang),
+            "languages": _languages(ctx, "accessibility.html")}))
         items = [_item(ctx, registry, catalog, lang, mid) for (listed, mid) in catalog.listing if listed == lang]
         items.sort(key=lambda i: i["sort"], reverse=True)
-        issues = _issues(ctx, catalog, lang, {i["id"] for i in items})
-        pages[f"{lang}/index.html"] = env.get_template("site/start.html").render(
-            **common, root="../", title=label("kit_title", lang), messages=items, languages=_languages(ctx, "index.html"),
-            municipalities=[{"id": m.id, "name": m.name(lang)} for m in ctx.brand.municipalities.values()],
-            issues=issues, posts=_bundle(f"{lang}/posts.csv", bundles))
+        by_id = {item["id"]: item for item in items}
+        issues = _issues(ctx, catalog, lang, set(by_id))
+        pages.append(Page(f"{lang}/index.html", "site/start.html", {
+            **common, "root": "../", "title": label("kit_title", lang), "messages": [_listed(i) for i in items],
+            "languages": _languages(ctx, "index.html"),
+            "municipalities": [{"id": m.id, "name": m.name(lang)} for m in ctx.brand.municipalities.values()],
+            "issues": [_listed_issue(issue) for issue in issues], "posts": _bundle(f"{lang}/posts.csv", bundles)}))
         for issue in issues:
-            members = [next(i for i in items if i["id"] == mid) for mid in issue["members"]]
-            pages[f"{lang}/{issue['page']}"] = env.get_template("site/newsletter.html").render(
-                **common, root="../../", title=issue["title"], issue=issue, items=members,
-                languages=_languages(ctx, issue["page"]))
-        for mid, municipality in ctx.brand.municipalities.items():
-            mine = [_item(ctx, registry, catalog, lang, i["id"], mid) for i in items if mid in i["municipalities"]]
-            pages[f"{lang}/{mid}/index.html"] = env.get_template("site/municipality.html").render(
-                **common, root="../../", title=municipality.name(lang), items=mine,
-                calendar=municipality_calendar(ctx, catalog, lang, mid),
-                languages=_languages(ctx, f"{mid}/index.html"), bundle=_bundle(f"bundles/{mid}.zip", bundles),
-                posts=_bundle(f"{lang}/{mid}/posts.csv", bundles))
+            pages.append(Page(f"{lang}/{issue['page']}", "site/newsletter.html", {
+                **common, "root": "../../", "title": issue["title"], "issue": issue,
+                "items": [by_id[mid] for mid in issue["members"]], "languages": _languages(ctx, issue["page"])}))
+        for mid in ctx.brand.municipalities:
+            mine = [_for_municipality(ctx, registry, catalog, lang, item, mid) for item in items
+                    if mid in item["municipalities"]]
+            pages += _municipality_pages(ctx, catalog, lang, mid, mine, common, bundles)
         for item in items:
-            pages[f"{lang}/messages/{item['id']}.html"] = env.get_template("site/message.html").render(
-                **common, root="../../", title=item["title"], item=item,
-                languages=_languages(ctx, f"messages/{item['id']}.html"),
-                bundle=_bundle(f"bundles/message-{item['id']}.zip", bundles),
-                preview=message_preview(ctx, catalog, lang, item["id"]))
-    pages = with_alternates(ctx, pages)  # hreflang and canonical links (kit/site/seo.py)
-    return {**{path: html.encode() for path, html in pages.items()}, **search_files(ctx, pages)}
+            pages.append(Page(f"{lang}/messages/{item['id']}.html", "site/message.html", {
+                **common, "root": "../../", "title": item["title"], "item": item,
+                "languages": _languages(ctx, f"messages/{item['id']}.html"),
+                "bundle": _bundle(f"bundles/message-{item['id']}.zip", bundles),
+                "preview": message_preview(ctx, catalog, lang, item["id"])}))
+    return pages
+
+
+def render_pages(pages: list[Page], heads: Mapping[str, str]) -> Callable[[Page], bytes]:
+    """The function that makes one page's HTML, with its canonical and hreflang links (kit/site/seo.py)."""
+    env = kit_env()
+    env.filters["filesize"] = filesize
+    env.filters["describe"] = describe
+
+    def render(page: Page) -> bytes:
+        html = env.get_template(page.template).render(**page.context)
+        return html.replace(ALTERNATES_MARK, heads[page.path], 1).encode()
+    return render
+
+
+def _municipality_pages(ctx: RenderContext, catalog: Catalog, lang: str, mid: str, items: list[dict], common: dict,
+                        bundles: dict[str, int]) -> list[Page]:
+    """The municipality's page with its newest messages, and one page per month for the messages before them."""
+    name = ctx.brand.municipalities[mid].name(lang)
+    months: dict[str, list[dict]] = {}
+    for item in items[MUNICIPALITY_PAGE_ENTRIES:]:
+        months.setdefault(item["iso_date"][:7], [])
+    for item in items:
+        if item["iso_date"][:7] in months:
+            months[item["iso_date"][:7]].append(item)
+    month_links = [{"href": f"{month}.html", "text": format_month(date.fromisoformat(month + "-01"), lang)}
+                   for month in months]
+    pages = [Page(f"{lang}/{mid}/index.html", "site/municipality.html", {
+        **common, "root": "../../", "title": name, "items": items[:MUNICIPALITY_PAGE_ENTRIES], "months": month_links, "up": None,
+        "calendar": municipality_calendar(ctx, catalog, lang, mid), "languages": _languages(ctx, f"{mid}/index.html"),
+        "bundle": _bundle(f"bundles/{mid}.zip", bundles), "posts": _bundle(f"{lang}/{mid}/posts.csv", bundles)})]
+    for link, (month, mine) in zip(month_links, months.items()):
+        pages.append(Page(f"{lang}/{mid}/{month}.html", "site/municipality.html", {
+            **common, "root": "../../", "title": f"{name} · {link['text']}", "items": mine, "months": [],
+            "up": {"href": "index.html", "text": name}, "calendar": None,
+            "languages": _languages(ctx, f"{mid}/{month}.html"), "bundle": None, "posts": None}))
+    return pages
+
+
+def _listed(item: dict) -> dict:
+    """What the start page's list shows of a message: its page's data would make the list change with any file."""
+    return {key: item[key] for key in ("id", "title", "content_lang", "date", "iso_date", "event_date")}
+
+
+def _listed_issue(issue: dict) -> dict:
+    return {key: issue[key] for key in ("id", "title", "page")}
+
+
+def _for_municipality(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, item: dict,
+                      municipality: str) -> dict:
+    """A message as a municipality's page shows it: its own posters, not the other municipalities'."""
+    return {**item, **_material(ctx, registry, catalog, lang, ctx.messages[item["id"]], item["content_lang"],
+                                municipality)}
 
 
 def _issues(ctx: RenderContext, catalog: Catalog, lang: str, listed: set[str]) -> list[dict]:
@@ -177,19 +239,24 @@ def _languages(ctx: RenderContext, path: str) -> list[dict]:
              "title": label("kit_title", code)} for code in ctx.settings.languages]
 
 
-def _item(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, message_id: str,
-          municipality: str = "") -> dict:
+def _item(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, message_id: str) -> dict:
     message = ctx.messages[message_id]
     text = message.text(lang)
-    files = [f for f in catalog.listing[(lang, message_id)] if not municipality or f.municipality in ("", municipality)]
     return {"id": message_id, "title": text.title, "summary": text.summary, "body": markdown_html(text.body_md),
             "content_lang": text.lang, "date": page_date(message.date, lang), "iso_date": message.date.isoformat(),
             "sort": (message.date, message_id),
             "event_date": unbroken(format_event_when(message.event.start, message.event.end, lang))
                           if message.event else "",
-            "municipalities": message.municipalities, "sections": _sections(ctx, registry, files, message, lang),
-            **_story(message, lang, ctx.brand, ctx.settings), "photo": _photo(files, message, text.lang),
-            "add_to_calendar": add_to_calendar(ctx, message, files, text.lang)}
+            "municipalities": message.municipalities, **_story(message, lang, ctx.brand, ctx.settings),
+            **_material(ctx, registry, catalog, lang, message, text.lang)}
+
+
+def _material(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, message: Message,
+              content_lang: str, municipality: str = "") -> dict:
+    """The message's files as a page shows them; with `municipality`, only those for it (or for every one)."""
+    files = [f for f in catalog.listing[(lang, message.id)] if not municipality or f.municipality in ("", municipality)]
+    return {"sections": _sections(ctx, registry, files, message, lang), "photo": _photo(files, message, content_lang),
+            "add_to_calendar": add_to_calendar(ctx, message, files, content_lang)}
 
 
 def add_to_calendar(ctx: RenderContext, message: Message, files: list[SiteFile], lang: str) -> list[dict]:

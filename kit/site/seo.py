@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from markupsafe import Markup
 
@@ -149,16 +149,16 @@ def alternates(ctx: RenderContext, paths: list[str]) -> dict[str, dict[str, str]
     return result
 
 
-def with_alternates(ctx: RenderContext, pages: dict[str, str]) -> dict[str, str]:
-    """Each page's head gets its canonical address and its hreflang links, where base.html marks the place."""
-    links = alternates(ctx, [p for p in pages if p.endswith(".html")])
-    done = {}
-    for path, html in pages.items():
+def head_links(ctx: RenderContext, paths: list[str]) -> dict[str, str]:
+    """Each page's canonical address and hreflang links, for the place base.html marks (ALTERNATES_MARK)."""
+    links = alternates(ctx, [p for p in paths if p.endswith(".html")])
+    heads = {}
+    for path in paths:
         tags = [f'<link rel="canonical" href="{_attr(page_url(ctx, path))}">']
         tags += [f'<link rel="alternate" hreflang="{code}" href="{_attr(href)}">'
                  for code, href in links.get(path, {}).items()]
-        done[path] = html.replace(ALTERNATES_MARK, "\n".join(tags), 1)
-    return done
+        heads[path] = "\n".join(tags)
+    return heads
 
 
 def _attr(value: str) -> str:
@@ -193,7 +193,7 @@ def robots(ctx: RenderContext) -> bytes:
 MESSAGE_PAGE = re.compile(r"^[^/]+/messages/([^/]+)\.html$")
 
 
-def search_files(ctx: RenderContext, pages: Mapping[str, str]) -> dict[str, bytes]:
+def search_files(ctx: RenderContext, pages: Collection[str]) -> dict[str, bytes]:
     """sitemap.xml and robots.txt for the pages built."""
     paths = [p for p in pages if p.endswith(".html")]
     modified = {}
