@@ -94,7 +94,8 @@ STACK = ("municipality", "title", "meta", "cobrand")  # the texts' order, top to
 
 
 def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand) -> dict[str, TextBlock]:
-    """Every text fitted and placed: the stack of the layout, its title given the room the others leave."""
+    """Every text fitted and placed: the stack of the layout, its title given the room the others leave (a
+    summary gives way to it, see _summary_gives_way)."""
     lang = message.text(listing_lang).lang  # the card is wholly in its text's language
     layout = layouts(brand.root)[fmt.layout]
     area = fmt.safe_box
