@@ -20,7 +20,7 @@ from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.render.pdf import environment_notices
 from kit.site import build_site
-from kit.store import Store
+from kit.store import MESSAGE_MEMO, Store
 from kit.workers import current, use_here, worker_pool
 
 __all__ = ["build", "BuildReport", "load_project", "select", "plain_progress", "render_one"]
@@ -49,12 +49,13 @@ class BuildReport:
         return self.planned - self.rendered - len(self.failed)
 
 
-def load_project(settings: Settings) -> tuple[Brand, Content]:
-    """Load brand and messages; raise ContentError with every error found, in brand and content alike."""
+def load_project(settings: Settings, store: Store | None = None) -> tuple[Brand, Content]:
+    """Load brand and messages; raise ContentError with every error found, in brand and content alike.
+    With `store`, message folders unchanged since its last build are taken from its memo, not read again."""
     brand, problems = load_brand(settings.brand_dir, settings.root)
     if brand is None or any(p.severity == "error" for p in problems):
         raise ContentError(problems)
-    content = load_content(settings, brand)
+    content = load_content(settings, brand, known=store.read_memo(MESSAGE_MEMO) if store else None)
     if content.errors:
         raise ContentError(list(content.problems))
     return brand, content
@@ -70,14 +71,15 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     only the files of deleted or withdrawn messages, dropped languages and vanished variants are removed.
     """
     started = time.perf_counter()
-    brand, content = load_project(settings)
+    store = Store.open(settings.out)
+    brand, content = load_project(settings, store)
+    store.write_memo(MESSAGE_MEMO, content.loaded)
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
     jobs = plan(ctx, registry)
     selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
     selected = [] if site_only else selected
-    store = Store.open(settings.out)
     # One language's outputs first, then the next (a newsletter issue with its language's messages, not after every
     # language's): the studio shows a language's previews as soon as they are done. Order changes no byte.
     todo = sorted((job for job in selected if not store.is_current(job)), key=lambda j: settings.languages.index(j.lang))

@@ -16,7 +16,7 @@ from kit.errors import KitError, Problem
 from kit.partner import partner_problems
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
-from kit.store import Store
+from kit.store import MESSAGE_MEMO, Store
 from kit.workers import current, use_here, worker_pool
 
 __all__ = ["check_project"]
@@ -32,14 +32,14 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
     brand, problems = load_brand(settings.brand_dir, settings.root)
     if brand is None or any(p.severity == "error" for p in problems):
         return sorted(problems)
-    content = load_content(settings, brand, approving=messages if approving else ())
+    store = Store.open(settings.out)  # read only: its memo spares reading unchanged messages again
+    content = load_content(settings, brand, approving=messages if approving else (), known=store.read_memo(MESSAGE_MEMO))
     problems.extend(p for p in content.problems if _concerns(p, settings, messages))
     if any(p.severity == "error" for p in problems):
         return sorted(set(problems))
     registry = registry or builtin_registry()
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=datetime.now(settings.tz), intros=content.intros or {})
-    store = Store.open(settings.out)
     # Keyed by each message a job is made of: a newsletter issue's job carries the issue's id, and its
     # pre-flight (per message) is current when the issue that holds the message is.
     current: dict[tuple[str, str, str], bool] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Collection
@@ -20,6 +21,7 @@ MANIFEST = "manifest.json"
 # finished. Read on top of the manifest, folded into it by `commit`, then removed.
 JOURNAL = "manifest.journal"
 SITE_FILES = "state/site-files.json"  # every file outputs/site holds, as the last sync left it
+MESSAGE_MEMO = "state/messages.pickle"  # each message folder as the last build loaded it (kit/content.py Loaded)
 
 
 def write_atomic(path: Path, data: bytes) -> bool:
@@ -239,6 +241,17 @@ class Store:
             return json.loads((self.out / rel).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+    def read_memo(self, rel: str):
+        """What a previous build kept for the next one (state/*.pickle), or None when it is missing or was written
+        by a kit whose classes differ: a memo is only ever a shortcut, never the truth."""
+        try:
+            return pickle.loads((self.out / rel).read_bytes())
+        except Exception:  # noqa: BLE001 - unpickling a stale memo can raise nearly anything; all mean "none"
+            return None
+
+    def write_memo(self, rel: str, value) -> None:
+        self.write_file(rel, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def published_file(self, rel: str, size: int, sha256: str) -> Path | None:
         """The file at outputs/site/<rel> if it still holds exactly these bytes, else None."""

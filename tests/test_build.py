@@ -449,3 +449,58 @@ def test_every_worker_pool_is_made_by_kit_workers():
     makers = sorted(str(path.relative_to(kit_dir)) for path in kit_dir.rglob("*.py")
                     if re.search(r"\b(ProcessPoolExecutor|multiprocessing\.Pool|os\.fork)\(", path.read_text()))
     assert makers == ["workers.py"]
+
+
+# ---- the message memo: unchanged folders are not read again ----------------------------------------------
+
+def test_unchanged_message_folders_come_from_the_memo_and_every_change_is_read(project, monkeypatch):
+    """Reading a message decodes its photo whole; a rebuild takes unchanged folders from the last build's memo.
+    An edited text, a photo damaged in place (its old timestamp put back) and a changed brand are read anew."""
+    import kit.content as content_module
+    from kit.brand import load_brand
+    from kit.content import load_content
+
+    project.add("a")
+    project.add("b")
+    settings = project.settings
+    brand, _ = load_brand(settings.brand_dir, settings.root)
+    first = load_content(settings, brand)
+    read: list[str] = []
+    real = content_module.load_message
+    monkeypatch.setattr(content_module, "load_message",
+                        lambda folder, *args, **kwargs: read.append(folder.name) or real(folder, *args, **kwargs))
+
+    again = load_content(settings, brand, known=first.loaded)
+    assert read == [] and again.messages == first.messages and again.problems == first.problems
+
+    et = project.root / "messages/b/et.md"
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka!"), encoding="utf-8")
+    edited = load_content(settings, brand, known=again.loaded)
+    assert read == ["b"]
+    assert {m.id: m.text("et").title for m in edited.messages}["b"] == "Tule ikka!"
+
+    hero = project.root / "messages/a/hero.jpg"
+    stat = hero.stat()
+    data = hero.read_bytes()
+    hero.write_bytes(data[: len(data) // 3])
+    os.utime(hero, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # a copy that kept the old timestamp
+    damaged = load_content(settings, brand, known=edited.loaded)
+    assert read == ["b", "a"]
+    assert [p for p in damaged.errors if p.path.endswith("a/message.yaml") and "hero.jpg" in p.text]
+
+    read.clear()
+    colours = settings.brand_dir / "tokens.yaml"
+    colours.write_text(colours.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    load_content(settings, brand, known=damaged.loaded)
+    assert sorted(read) == ["a", "b"], "a changed brand must have every message read again"
+
+
+def test_a_garbled_memo_is_ignored(project):
+    project.add("a")
+    memo = project.root / "outputs/state/messages.pickle"
+    memo.parent.mkdir(parents=True)
+    memo.write_bytes(b"\x80\x05not a pickle at all")
+    report = run(project)
+    assert not report.failed and report.rendered == report.planned > 0
+    assert memo.read_bytes().startswith(b"\x80")
+    assert run(project).rendered == 0
