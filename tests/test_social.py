@@ -227,6 +227,61 @@ def test_wide_cards_without_an_event_use_their_height_and_show_the_municipality_
     assert placed.blocks["municipality"].fitted.size >= 0.04 * h  # legible at feed size (~500 px wide)
 
 
+TARTU_ONE = MESSAGE_YAML.format(id="tartu").replace("voru-linn, rouge", "voru-vald") + "tartu2024: true\n"
+TARTU_SUMMARY = {"et": "Ühised sõnumid aitavad omavalitsustel ja kogukondadel tutvustada Võrumaa panust Euroopa "
+                       "kultuuripealinna Tartu 2024 programmi ja selle pärandisse.",
+                 "en": "Shared messages help municipalities and communities present Võrumaa's part in the European "
+                       "Capital of Culture Tartu 2024 programme and its legacy."}
+
+
+def tartu_text(title: str, lang: str = "et") -> str:
+    """A Tartu 2024 programme text: it names its project (for the partner sentence in captions and press)."""
+    return TEXT_MD.format(title=title, summary=TARTU_SUMMARY[lang]).replace("\nsummary:", "\nproject: Loov Võru maakond\nsummary:")
+
+
+TARTU_TEXT = {"et": tartu_text("Võrumaa räägib Tartu 2024 pärandist ühel häälel"),
+              "en": tartu_text("Võrumaa speaks about the Tartu 2024 legacy with one voice", "en")}
+
+
+@pytest.mark.parametrize("name", ["link-preview", "x", "linkedin"])
+def test_a_tartu_2024_message_for_one_municipality_gets_a_large_title_on_wide_cards(project, name):
+    """The municipality pill and the two-line Tartu 2024 line leave a 47-letter title little room beside a long
+    summary: the summary gives way, and the title is set large, never refused (it was, at the smallest size)."""
+    project.add("tartu", meta=TARTU_ONE, texts=TARTU_TEXT)
+    ctx = context(project)
+    message, fmt = ctx.messages["tartu"], rules().formats[name]
+    assert [p.text for p in check(message, "et", ctx) + check(message, "en", ctx) if name in p.text] == []
+    for lang in ("et", "en"):
+        placed = arrange(message, lang, fmt, ctx.brand)
+        blocks = placed.blocks
+        assert {"municipality", "title", "cobrand"} <= set(blocks), (lang, set(blocks))
+        title = blocks["title"]
+        assert title.fitted.size >= 0.08 * fmt.size[1], (lang, title.fitted.size)  # wide: yield_below 0.08
+        assert all(title.fitted.size > b.fitted.size * 1.5 for n, b in blocks.items() if n != "title")
+        boxes = sorted(b.ink_box for b in blocks.values())  # one under another, under the wordmark, in the panel
+        assert boxes[0][1] >= placed.wordmark[3]
+        assert all(upper[3] <= lower[1] for upper, lower in zip(boxes, boxes[1:])), boxes
+        assert all(b.ink_box[2] <= placed.panel[2] and b.ink_box[3] <= fmt.safe_box[3] for b in blocks.values())
+        assert card(message, lang, fmt, ctx.brand).size == fmt.size
+
+
+def test_the_summary_stays_on_a_wide_card_where_the_title_has_room(project):
+    """The summary gives way only where it costs the title its size: a short title keeps it, pill and line too."""
+    project.add("tartu", meta=TARTU_ONE, texts={"et": tartu_text("Tartu 2024 pärand")})
+    ctx = context(project)
+    blocks = _blocks(ctx.messages["tartu"], "et", rules().formats["link-preview"], ctx.brand)
+    assert set(blocks) == {"municipality", "title", "meta", "cobrand"}
+    assert blocks["title"].fitted.size >= round(630 * layouts(ctx.brand.root)["wide"]["meta"]["yield_below"])
+
+
+def test_a_title_too_long_even_without_the_summary_is_still_refused_on_wide_cards(project):
+    project.add("tartu", meta=TARTU_ONE, texts={"et": tartu_text(" ".join(["Koosloometöötuba"] * 9))})
+    ctx = context(project)
+    problems = [p.text for p in check(ctx.messages["tartu"], "et", ctx) if "link-preview" in p.text]
+    assert problems == ["tartu (et, link-preview): title of tartu (et, link-preview) does not fit even at the "
+                        "smallest size (44 px, 5 lines); shorten the text"]
+
+
 def test_same_inputs_give_the_same_bytes(ctx):
     from kit.model import Job
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -93,7 +94,8 @@ STACK = ("municipality", "title", "meta", "cobrand")  # the texts' order, top to
 
 
 def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand) -> dict[str, TextBlock]:
-    """Every text fitted and placed: the stack of the layout, its title given the room the others leave."""
+    """Every text fitted and placed: the stack of the layout, its title given the room the others leave (a
+    summary gives way to it, see _summary_gives_way)."""
     lang = message.text(listing_lang).lang  # the card is wholly in its text's language
     layout = layouts(brand.root)[fmt.layout]
     area = fmt.safe_box
@@ -121,11 +123,39 @@ def _blocks(message: Message, listing_lang: str, fmt: ImageFormat, brand: Brand)
                                    layout["cobrand"]["height"])
     stack = layout["stack"]
     gap = round(stack["gap"] * area_h)
-    taken = sum(_stack_height(name, b) + gap for name, b in blocks.items())
-    room = (stack["bottom"] - stack["top"]) * area_h - taken
-    blocks["title"] = fitted("title", message.text(lang).title, f"title of {where}",
-                             min(layout["title"]["height"], room / area_h))
+
+    def title_beside(others: dict[str, TextBlock]) -> TextBlock:
+        """The title in the room the other texts leave of the stack."""
+        taken = sum(_stack_height(name, b) + gap for name, b in others.items())
+        room = (stack["bottom"] - stack["top"]) * area_h - taken
+        return fitted("title", message.text(lang).title, f"title of {where}",
+                      min(layout["title"]["height"], room / area_h))
+
+    if "meta" in blocks and message.event is None:  # a summary: it gives way before the title is set small
+        blocks, title = _summary_gives_way(blocks, title_beside,
+                                           round(unit * layout["meta"].get("yield_below", layout["title"]["size"][0])))
+    else:
+        title = title_beside(blocks)
+    blocks["title"] = title
     return _stacked({name: blocks[name] for name in STACK if name in blocks}, stack, area, gap, lang)
+
+
+def _summary_gives_way(blocks: dict[str, TextBlock], title_beside: Callable[[dict[str, TextBlock]], TextBlock],
+                       yield_below: int) -> tuple[dict[str, TextBlock], TextBlock]:
+    """The texts and the title, the summary left out where with it the title would not fit or be set below
+    `yield_below` px and is larger without it. The municipality, the co-brand line and an event's date and
+    place always stay: a title too long beside them alone is refused."""
+    try:
+        title: TextBlock | None = title_beside(blocks)
+    except RenderError:
+        title = None
+    if title is not None and title.fitted.size >= yield_below:
+        return blocks, title
+    without = {name: block for name, block in blocks.items() if name != "meta"}
+    bare = title_beside(without)
+    if title is None or bare.fitted.size > title.fitted.size:
+        return without, bare
+    return blocks, title
 
 
 def _stack_height(name: str, block: TextBlock) -> int:
