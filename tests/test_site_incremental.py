@@ -1,0 +1,117 @@
+"""The site at scale: pages made only when their data changed, and municipality pages that stay small
+(the newest messages, then a page per month)."""
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, timedelta
+
+import kit.site
+from kit.build import build
+from kit.model import Artifact
+from kit.render import JobSpec, Presentation, Registry, Renderer
+from tests.conftest import MESSAGE_YAML, NOW
+from tests.crawl import crawl
+
+COUNT = 24  # more than a municipality page holds (MUNICIPALITY_PAGE_ENTRIES = 20)
+
+
+def _plan(message, lang, ctx):
+    return [JobSpec(variant="note", outputs=(f"note/{message.id}/{lang}/{message.id}.txt",))]
+
+
+def _render(job, ctx):
+    return [Artifact(job.outputs[0], ctx.messages[job.message_id].text(job.lang).title.encode())]
+
+
+def notes() -> Registry:
+    """One small text file per message and language: the site's pages without the cost of posters."""
+    registry = Registry()
+    registry.register(Renderer(name="note", plan=_plan, render=_render,
+                               presentation=Presentation(section="files", title={"et": "Märge", "en": "Note"})))
+    return registry
+
+
+def many(project, count=COUNT):
+    """`count` messages ten days apart, newest first: m00 on 2 November 2026, m23 eight months earlier."""
+    for k in range(count):
+        day = date(2026, 11, 2) - timedelta(days=10 * k)
+        project.add(f"m{k:02d}", MESSAGE_YAML.format(id=f"m{k:02d}").replace("date: 2026-11-02", f"date: {day}"))
+
+
+def site_build(project, **options):
+    report = build(project.settings, now=NOW, registry=notes(), workers=1, **options)
+    assert not report.failed
+    return report
+
+
+def rendered_pages(monkeypatch) -> list[str]:
+    """The pages the next builds make (render), in order."""
+    made: list[str] = []
+    real = kit.site.render_pages
+
+    def counting(pages, heads):
+        render = real(pages, heads)
+
+        def counted(page):
+            made.append(page.path)
+            return render(page)
+        return counted
+    monkeypatch.setattr(kit.site, "render_pages", counting)
+    return made
+
+
+def sections(html: str) -> list[str]:
+    return re.findall(r'<section id="(m\d\d)"', html)
+
+
+def test_a_municipality_page_holds_its_newest_messages_and_links_a_page_per_month(project):
+    many(project)
+    site_build(project)
+    site = project.root / "outputs/site"
+    index = (site / "et/rouge/index.html").read_text(encoding="utf-8")
+    assert sections(index) == [f"m{k:02d}" for k in range(20)]
+    months = re.findall(r'<a href="(\d{4}-\d\d)\.html">([^<]+)</a>', index)
+    # Older than the newest 20: m20 (16 April), m21 (6 April), m22 (27 March), m23 (17 March). A month's page
+    # holds the whole month, m19 (26 April) too, though the municipality's page shows it as well.
+    assert months == [("2026-04", "aprill 2026"), ("2026-03", "märts 2026")]
+    assert "Varasemad sõnumid kuude kaupa" in index
+    assert sections((site / "et/rouge/2026-04.html").read_text(encoding="utf-8")) == ["m19", "m20", "m21"]
+    assert sections((site / "et/rouge/2026-03.html").read_text(encoding="utf-8")) == ["m22", "m23"]
+    assert "March 2026" in (site / "en/rouge/index.html").read_text(encoding="utf-8")
+    assert crawl(site, project.settings.site_url) == []
+
+
+def test_a_rebuild_makes_only_the_pages_whose_data_changed(project, monkeypatch):
+    many(project, 6)
+    site_build(project)
+    made = rendered_pages(monkeypatch)
+
+    site_build(project)
+    assert made == [], "nothing changed, yet pages were made again"
+
+    et = project.root / "messages/m03/et.md"
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka töötuppa!"),
+                  encoding="utf-8")
+    site_build(project)
+    assert "et/messages/m03.html" in made and "et/index.html" in made and "et/rouge/index.html" in made
+    assert not [p for p in made if re.match(r"[a-z]+/messages/m0[^3]", p)], made
+    # The English pages show the sizes of bundles that hold the Estonian file: only those may be made again.
+    assert {p for p in made if p.startswith("en/")} <= {"en/messages/m03.html", "en/rouge/index.html",
+                                                       "en/voru-linn/index.html"}, made
+    assert "Tule ikka töötuppa!" in (project.root / "outputs/site/et/messages/m03.html").read_text(encoding="utf-8")
+
+    made.clear()
+    (project.root / "outputs/site/en/messages/m01.html").unlink()
+    site_build(project)
+    assert made == ["en/messages/m01.html"]
+
+    # The pages made piecemeal are the pages a site made from nothing has, byte for byte.
+    pieces = project.root / "pieces"
+    shutil.copytree(project.root / "outputs/site", pieces)
+    shutil.rmtree(project.root / "outputs/site")
+    (project.root / "outputs/state/page-keys.json").unlink()
+    site_build(project, site_only=True)
+    fresh = project.root / "outputs/site"
+    assert sorted(p.relative_to(fresh) for p in fresh.rglob("*.html")) == sorted(p.relative_to(pieces) for p in pieces.rglob("*.html"))
+    assert [p for p in fresh.rglob("*.html") if p.read_bytes() != (pieces / p.relative_to(fresh)).read_bytes()] == []
