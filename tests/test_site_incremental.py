@@ -115,3 +115,18 @@ def test_a_rebuild_makes_only_the_pages_whose_data_changed(project, monkeypatch)
     fresh = project.root / "outputs/site"
     assert sorted(p.relative_to(fresh) for p in fresh.rglob("*.html")) == sorted(p.relative_to(pieces) for p in pieces.rglob("*.html"))
     assert [p for p in fresh.rglob("*.html") if p.read_bytes() != (pieces / p.relative_to(fresh)).read_bytes()] == []
+
+
+def test_the_review_sheet_shows_the_newest_settled_messages_whole_and_lists_older_ones(project):
+    """Drafts are always shown whole; of the public messages the newest 30 and any with a warning."""
+    many(project, 34)
+    (project.root / "messages/m32/en.md").unlink()  # an old message with a warning: no English text
+    draft = project.root / "messages/m33/message.yaml"  # the oldest, and still a draft
+    draft.write_text(draft.read_text(encoding="utf-8").replace("status: approved", "status: draft"), encoding="utf-8")
+    site_build(project)
+    sheet = (project.root / "outputs/review/index.html").read_text(encoding="utf-8")
+    whole = set(re.findall(r'<article id="m-(m\d\d)"', sheet))
+    listed = re.findall(r'<li id="m-(m\d\d)">', sheet)
+    assert whole == {f"m{k:02d}" for k in range(30)} | {"m32", "m33"}
+    assert listed == ["m30", "m31"]
+    assert re.search(r">Avalik \(33\)<", sheet)

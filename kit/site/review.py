@@ -29,6 +29,11 @@ from kit.templating import kit_env
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 KIND_ORDER = ("social", "poster", "press")  # cards first: they go out first
 THUMB_BOX = 160  # CSS px: the longer side of a thumbnail
+# Public, expired and withdrawn messages are shown whole up to this many per group, newest first; older ones
+# (with nothing to warn about) are listed by title: at a thousand messages the sheet was one 38 MB page.
+# Drafts and embargoed messages, the ones waiting for a decision, are always shown whole.
+FULL_VIEWS = 30
+UNDER_REVIEW = ("ootel", "embargo")
 LANG_NAMES = {"et": "eesti", "en": "inglise", "vro": "võro"}  # „eesti keeles“, „inglise tekst“
 LANG_ADJECTIVES = {"et": "eestikeelne", "en": "ingliskeelne", "vro": "võrukeelne"}
 KIND_NAMES = {"social": "Sotsiaalmeedia", "poster": "Plakatid", "press": "Pressiteade", "newsletter": "Uudiskiri",
@@ -151,12 +156,25 @@ class Issue(NoticeCounts):
         return f"uudiskiri-{self.name}"
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A settled message beyond the newest (FULL_VIEWS), listed by its title: its outputs were reviewed when new."""
+    message: Message
+    title: str
+    date: str
+
+    @property
+    def anchor(self) -> str:
+        return f"m-{self.message.id}"
+
+
 @dataclass
 class Group:
     anchor: str
     heading: str
     note: str
     views: list[MessageView] = field(default_factory=list)
+    earlier: list[Earlier] = field(default_factory=list)
 
 
 def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: list[Problem]) -> str:
@@ -166,13 +184,18 @@ def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: li
             by_message[job.message_id].append(job)
     groups = {anchor: Group(anchor, heading, note) for anchor, heading, note in GROUPS}
     reviews = review_states(ctx.messages.values())
-    for message in ctx.messages.values():
-        view = _message_view(ctx, message, by_message.get(message.id, []), store, warnings)
-        view = replace(view, partner=state_et(reviews[message.id]), partner_state=reviews[message.id].state)
-        groups[view.group].views.append(view)
     for group in groups.values():
-        group.views.sort(key=_order(group.anchor))
-    shown = [g for g in groups.values() if g.views or g.anchor != "aegunud"]  # "expired" only when it happens
+        members = sorted((m for m in ctx.messages.values() if status_group(m, ctx.now) == group.anchor),
+                         key=_order(group.anchor))
+        for rank, message in enumerate(members):
+            mine = by_message.get(message.id, [])
+            if group.anchor in UNDER_REVIEW or rank < FULL_VIEWS or _has_notices(ctx, message, mine, store, warnings):
+                view = _message_view(ctx, message, mine, store, warnings)
+                group.views.append(replace(view, partner=state_et(reviews[message.id]),
+                                           partner_state=reviews[message.id].state))
+            else:
+                group.earlier.append(Earlier(message, message.text("et").title, message.date.strftime("%d.%m.%Y")))
+    shown = [g for g in groups.values() if g.views or g.earlier or g.anchor != "aegunud"]  # "expired" only when it happens
     issues = _issues(ctx, jobs, store)
     views = [v for g in shown for v in g.views]
     notices = [n for v in views for n in v.notices] + [n for i in issues for n in i.notices]
@@ -180,7 +203,7 @@ def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: li
                "errors": sum(n.severity == "error" for n in notices)}
     html = kit_env().get_template("review.html").render(
         groups=shown, issues=issues, summary=summary, now=ctx.now, total=len(jobs), messages=len(views),
-        lang_names=LANG_NAMES,
+        lang_names=LANG_NAMES, full_views=FULL_VIEWS,
         problem_views=[v for v in views if v.notices])
     # The template's indentation is for its reader; a sheet with hundreds of thumbnails need not carry it.
     # Only blanks before a tag go: text (captions keep their line breaks) is escaped and never starts with "<".
@@ -202,8 +225,16 @@ def status_group(message: Message, now: datetime) -> str:
 def _order(group: str):
     """Embargoed messages by the moment they go public (soonest first); the others newest first."""
     if group == "embargo":
-        return lambda v: (v.message.embargo, v.message.id)
-    return lambda v: (-v.message.date.toordinal(), v.message.id)
+        return lambda m: (m.embargo, m.id)
+    return lambda m: (-m.date.toordinal(), m.id)
+
+
+def _has_notices(ctx: RenderContext, message: Message, jobs: list[Job], store: Store, warnings: list[Problem]) -> bool:
+    """Whether a message has a warning or an error to show: such a message is shown whole, however old."""
+    folder = _shown(message.folder, ctx.settings.root) + "/"
+    if any(p.path.startswith(folder) for p in warnings):
+        return True
+    return any((built := store.result(job)) is not None and (built.warnings or built.error) for job in jobs)
 
 
 def _job_notices(store: Store, job: Job, where: str) -> list[Notice]:
