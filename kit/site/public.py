@@ -7,7 +7,6 @@ rewritten after every build to describe exactly the public set, so it never name
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
@@ -17,7 +16,7 @@ from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo
 
 from kit.model import Message
-from kit.store import Store
+from kit.store import Store, state_json
 
 STATE = "state/public.json"
 VERSION = 1
@@ -79,7 +78,7 @@ def save_record(store: Store, messages: Mapping[str, Published], issues: Mapping
                            for mid, unit in sorted(messages.items())},
               "issues": {key: {"members": list(unit.members), "files": _rows(unit.files)}
                          for key, unit in sorted(issues.items())}}
-    store.write_file(STATE, (json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode())
+    store.write_file(STATE, state_json(record))
 
 
 def _rows(files) -> list[dict]:
