@@ -101,11 +101,19 @@ def scale_figures(size: int, light: bool) -> dict:
         figures["check"] = timed_build(root, "check")
         figures["site_only"] = timed_build(root, "--site-only")
         figures["site_bytes"] = sum(p.stat().st_size for p in (root / "outputs" / "site").rglob("*") if p.is_file())
+        figures.update(bundle_figures(root / "outputs"))
         pelican = pelican_figures(root, Path(tmp) / "pelican")
         if pelican:
             figures["pelican"] = pelican
             figures["site_only_vs_pelican"] = round(figures["site_only"]["seconds"] / pelican["seconds"], 1)
     return figures
+
+
+def bundle_figures(out: Path) -> dict:
+    """The ZIP bundles' bytes beside the built files' (outputs/kit): what the downloads cost in disk."""
+    bundles = sum(p.stat().st_size for p in (out / "site" / "bundles").glob("*.zip"))
+    kit = sum(p.stat().st_size for p in (out / "kit").rglob("*") if p.is_file())
+    return {"bundle_bytes": bundles, "kit_bytes": kit, "bundles_vs_kit": round(bundles / kit, 2) if kit else None}
 
 
 def pelican_figures(project: Path, work: Path) -> dict | None:
@@ -269,7 +277,8 @@ def main() -> None:
         for stage in ("cold", "no_change", "one_message", "check", "site_only"):
             values = scale[stage]
             print(f"{name:16} {stage:12} {values['seconds']:7.2f} s  peak {values['peak_mb']:5d} MB  {values['summary']}")
-        print(f"{name:16} site {scale['site_bytes'] / 1e6:.1f} MB")
+        print(f"{name:16} site {scale['site_bytes'] / 1e6:.1f} MB; bundles {scale['bundle_bytes'] / 1e6:.1f} MB for "
+              f"{scale['kit_bytes'] / 1e6:.1f} MB of built files: {scale['bundles_vs_kit']}× (goal ≤ 0.5×)")
         if "pelican" in scale:
             print(f"{name:16} pelican      {scale['pelican']}  site stage / pelican: {scale.get('site_only_vs_pelican')}×")
         else:
