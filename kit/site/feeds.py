@@ -56,13 +56,14 @@ class FeedSpec:
 def issue_entries(ctx: RenderContext, catalog: Catalog) -> tuple[IssueEntry, ...]:
     """Every public newsletter issue per language; its date is when its last message went out (content, not
     build time, so an unchanged rebuild gives the same feed)."""
-    from kit.render.newsletter import issue_messages, issue_page, issue_title
+    from kit.render.newsletter import issue_page, issue_title, messages_by_issue
 
+    by_issue = messages_by_issue(ctx)
     public = {(e.lang, e.message.id) for e in catalog.entries} | set(catalog.listing)
     entries = []
     for lang, variant in catalog.issues:
         issue = variant.removeprefix("newsletter-")
-        members = [m for m in issue_messages(ctx, issue) if (lang, m.id) in public]
+        members = [m for m in by_issue.get(issue, []) if (lang, m.id) in public]
         if not members:
             continue
         items = "".join(f'<li><a href="{escape(url(ctx, f"{lang}/messages/{m.id}.html"))}">{escape(m.text(lang).title)}</a></li>'

@@ -173,14 +173,15 @@ def _for_municipality(ctx: RenderContext, registry: Registry, catalog: Catalog, 
 def _issues(ctx: RenderContext, catalog: Catalog, lang: str, listed: set[str]) -> list[dict]:
     """Newsletter issues whose every message is public, newest first: each gets its own page (where the
     e-mail's "View online" leads), linked from the start page."""
-    from kit.render.newsletter import issue_messages, issue_page, issue_title
+    from kit.render.newsletter import issue_page, issue_title, messages_by_issue
 
+    by_issue = messages_by_issue(ctx)
     issues = []
     for (issue_lang, variant), files in catalog.issues.items():
         issue = variant.removeprefix("newsletter-")
         if issue_lang != lang or not variant.startswith("newsletter-"):
             continue  # a municipality calendar is made of several messages too, but has no page of its own
-        members = [m.id for m in issue_messages(ctx, issue) if m.id in listed]
+        members = [m.id for m in by_issue.get(issue, []) if m.id in listed]
         issues.append({"id": issue, "title": issue_title(lang, issue), "page": issue_page(lang, issue).split("/", 1)[1],
                        "intro": ctx.intros.get(issue, {}).get(lang, ""), "files": list(files), "members": members,
                        "html": next((f for f in files if f.path.endswith(".html")), None),

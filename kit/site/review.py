@@ -30,7 +30,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 KIND_ORDER = ("social", "poster", "press")  # cards first: they go out first
 THUMB_BOX = 160  # CSS px: the longer side of a thumbnail
 # Public, expired and withdrawn messages are shown whole up to this many per group, newest first; older ones
-# (with nothing to warn about) are listed by title: at a thousand messages the sheet was one 38 MB page.
+# (unless a job of theirs failed) are listed by title: at a thousand messages the sheet was one 38 MB page.
 # Drafts and embargoed messages, the ones waiting for a decision, are always shown whole.
 FULL_VIEWS = 30
 UNDER_REVIEW = ("ootel", "embargo")
@@ -189,7 +189,7 @@ def review_sheet(ctx: RenderContext, jobs: list[Job], store: Store, warnings: li
                          key=_order(group.anchor))
         for rank, message in enumerate(members):
             mine = by_message.get(message.id, [])
-            if group.anchor in UNDER_REVIEW or rank < FULL_VIEWS or _has_notices(ctx, message, mine, store, warnings):
+            if group.anchor in UNDER_REVIEW or rank < FULL_VIEWS or _has_failed(message, mine, store):
                 view = _message_view(ctx, message, mine, store, warnings)
                 group.views.append(replace(view, partner=state_et(reviews[message.id]),
                                            partner_state=reviews[message.id].state))
@@ -229,12 +229,10 @@ def _order(group: str):
     return lambda m: (-m.date.toordinal(), m.id)
 
 
-def _has_notices(ctx: RenderContext, message: Message, jobs: list[Job], store: Store, warnings: list[Problem]) -> bool:
-    """Whether a message has a warning or an error to show: such a message is shown whole, however old."""
-    folder = _shown(message.folder, ctx.settings.root) + "/"
-    if any(p.path.startswith(folder) for p in warnings):
-        return True
-    return any((built := store.result(job)) is not None and (built.warnings or built.error) for job in jobs)
+def _has_failed(message: Message, jobs: list[Job], store: Store) -> bool:
+    """Whether a job of the message failed: such a message is shown whole, however old. (A warning is not
+    enough: most messages carry one for good, "no vro translation", and `kit check` lists every warning.)"""
+    return any(store.failed(job) for job in jobs)
 
 
 def _job_notices(store: Store, job: Job, where: str) -> list[Notice]:
