@@ -58,7 +58,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
 
 def link_atomic(source: Path, target: Path) -> None:
     """Hard-link a built file into the site (no copy: the site costs no extra disk); a copy across devices."""
-    if target.exists() and os.path.samefile(source, target):
+    if _same_file(source, target):
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.link")
@@ -68,6 +68,15 @@ def link_atomic(source: Path, target: Path) -> None:
     except OSError:
         shutil.copyfile(source, tmp)
     os.replace(tmp, target)
+
+
+def _same_file(source: Path, target: Path) -> bool:
+    """os.path.samefile in two stats, and False when the target is missing (run for every file of the site)."""
+    try:
+        there, here = os.stat(target), os.stat(source)
+    except OSError:
+        return False
+    return (there.st_ino, there.st_dev) == (here.st_ino, here.st_dev)
 
 
 def read_journal(path: Path) -> dict[str, dict]:
@@ -131,8 +140,9 @@ class Store:
 
     def is_current(self, job: Job) -> bool:
         entry = self._jobs.get(job.key)
+        folder = str(self.kit_dir)  # os.path, not pathlib: this runs for every file of every job
         return bool(entry and entry.get("hash") == job.input_hash and not entry.get("error")
-                    and all((self.kit_dir / p).is_file() for p in job.outputs))
+                    and all(os.path.isfile(os.path.join(folder, p)) for p in job.outputs))
 
     def failed(self, job: Job) -> bool:
         """Whether the job's last render failed (not merely out of date: a build may leave jobs unrendered)."""
