@@ -49,13 +49,13 @@ class BuildReport:
         return self.planned - self.rendered - len(self.failed)
 
 
-def load_project(settings: Settings, store: Store | None = None) -> tuple[Brand, Content]:
+def load_project(settings: Settings, known=None) -> tuple[Brand, Content]:
     """Load brand and messages; raise ContentError with every error found, in brand and content alike.
-    With `store`, message folders unchanged since its last build are taken from its memo, not read again."""
+    `known`: the message memo of the last build (Content.loaded); folders unchanged since are not read again."""
     brand, problems = load_brand(settings.brand_dir, settings.root)
     if brand is None or any(p.severity == "error" for p in problems):
         raise ContentError(problems)
-    content = load_content(settings, brand, known=store.read_memo(MESSAGE_MEMO) if store else None)
+    content = load_content(settings, brand, known=known)
     if content.errors:
         raise ContentError(list(content.problems))
     return brand, content
@@ -72,8 +72,10 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     """
     started = time.perf_counter()
     store = Store.open(settings.out)
-    brand, content = load_project(settings, store)
-    store.write_memo(MESSAGE_MEMO, content.loaded)
+    known = store.read_memo(MESSAGE_MEMO)
+    brand, content = load_project(settings, known)
+    if _memo_keys(content.loaded) != _memo_keys(known):  # rewritten only when a folder was read anew
+        store.write_memo(MESSAGE_MEMO, content.loaded)
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
@@ -110,6 +112,10 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
                        removed=len(removed), seconds=time.perf_counter() - started,
                        render_warnings=tuple(render_warnings), environment_notices=tuple(sorted(notices)),
                        held_back=held_back, not_rebuilt=tuple(stale), site_jobs=len(jobs) + len(others))
+
+
+def _memo_keys(memo) -> dict[str, str] | None:
+    return {name: loaded.key for name, loaded in memo.items()} if isinstance(memo, dict) else None
 
 
 def select(jobs: list[Job], ctx: RenderContext, registry: Registry, messages: Collection[str] = (),

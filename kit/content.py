@@ -19,7 +19,7 @@ from PIL import Image, ImageFile
 
 from kit.config import Settings
 from kit.errors import Problem
-from kit.filecache import code_version, folder_version
+from kit.filecache import code_version, folder_digest, folder_version
 from kit.i18n import label_problems
 from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, PartnerReview, Quote, Translation
 from kit.sanitize import markdown_html
@@ -107,7 +107,7 @@ def load_content(settings: Settings, brand: Brand, approving: Collection[str] = 
 def _unchanged_key(settings: Settings) -> bytes:
     """What every message's loading depends on besides its own folder: the settings, the brand's files (its
     municipalities and labels are checked against) and kit's own code (a newer kit may read a field anew)."""
-    return pickle.dumps((settings, folder_version(settings.brand_dir), code_version()))
+    return pickle.dumps((settings, folder_digest(settings.brand_dir), code_version()))
 
 
 def _folder_key(folder: Path, unchanged: bytes, approving: bool) -> str:

@@ -3,6 +3,7 @@ as its path. One process may build many times (a preview server, a watcher, test
 two builds must be read again, never served from memory under its old name."""
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache, wraps
 from pathlib import Path
@@ -18,6 +19,16 @@ def file_version(path: Path | str) -> tuple[int, int, int, int]:
 def folder_version(folder: Path) -> tuple:
     """The versions of every file under `folder` (a stylesheet may load any file of its brand folder)."""
     return tuple(sorted((p.relative_to(folder).as_posix(), file_version(p)) for p in folder.rglob("*") if p.is_file()))
+
+
+def folder_digest(folder: Path) -> str:
+    """The SHA-256 of every file under `folder`, with its name: for a folder whose files the build itself links
+    (the brand's mark and font licences are hard-linked into the site, which changes their ctime)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)
