@@ -227,6 +227,7 @@ def document_figures() -> dict:
     from kit.render import RenderContext
     from kit.render.newsletter import plan_issues
     from kit.render.newsletter import render as render_newsletter
+    from kit.render.press import plan as plan_press
     from kit.render.press import render as render_press
 
     settings = load_settings(ROOT)
@@ -234,8 +235,9 @@ def document_figures() -> dict:
     ctx = RenderContext(settings, brand, {m.id: m for m in content.messages}, datetime.now(settings.tz), content.intros)
     issues = [Job("newsletter", s.variant, lang, s.variant, s.outputs, s.params, members=s.members)
               for lang in settings.languages for s in plan_issues(lang, ctx)]
-    presses = [Job("press", m, lang, "press", tuple(f"p{s}" for s in (".html", ".pdf", ".txt", ".docx")))
-               for m in ("suitsusaun", "loov-voru-maakond") for lang in settings.languages]
+    presses = [Job("press", m, lang, spec.variant, spec.outputs, spec.params)  # as the build plans them
+               for m in ("suitsusaun", "loov-voru-maakond") for lang in settings.languages
+               for spec in plan_press(ctx.messages[m], lang, ctx)]
     render_press(presses[0], ctx)  # warm
     figures = {}
     for name, jobs, render in (("newsletters", issues, render_newsletter), ("press_texts", presses, render_press)):

@@ -6,7 +6,8 @@ DEST gets brand/, pyproject.toml and messages/ holding N approved messages: copy
 `<sample>-<k>`, dated k × 3 days before 25 November 2026, the day before the bench's `--now` (so 1 000 messages span about eight years of
 history, one newsletter issue a month), every other date in it (event start and end) moved by as much, no
 embargo and no expiry. The photos are hard links to the samples' (the same bytes, no disk). The texts are the
-samples' own, with the copy's number at the head of the body (a longer title might no longer fit).
+samples' own, with the copy's number at the head of the body (a longer title might no longer fit), except in
+copies of a message with a partner's recorded approval (its hashes cover the texts: an edit would void it).
 `--one-municipality` makes each copy serve one municipality (in turn): a fifth of the posters, for a
 quicker run on a busy machine. Drafts, withdrawn and embargoed samples are used like the others.
 """
@@ -52,7 +53,9 @@ def make(dest: Path, count: int, one_municipality: bool = False, source: Path = 
                 (folder / path.name).write_text(text, encoding="utf-8")
             elif path.suffix == ".md":
                 text = path.read_text(encoding="utf-8")  # the copy's number in the body: titles must still fit
-                text = re.sub(r"\n---\n", f"\n---\n({k})\n\n", text, count=1)
+                if "partner_review:" not in (sample / "message.yaml").read_text(encoding="utf-8"):
+                    # A partner's recorded approval covers the texts it saw: an edit would void it (kit check: error)
+                    text = re.sub(r"\n---\n", f"\n---\n({k})\n\n", text, count=1)
                 (folder / path.name).write_text(text, encoding="utf-8")
             elif path.is_file():
                 os.link(path, folder / path.name)

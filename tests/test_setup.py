@@ -169,3 +169,15 @@ def test_a_pull_only_install_pulls_without_the_rendering_libraries(tmp_path, one
                               text=True, timeout=120, env=env, cwd=tmp_path)
     assert building.returncode == 1 and "pip install 'kit[render]'" in building.stderr
     assert "Traceback" not in building.stderr
+
+
+def test_the_benchmarks_per_output_figures_run_on_the_current_renderers():
+    """`make bench` is not in CI's path: its in-process figures broke once unnoticed when press jobs gained
+    photo outputs (it planned them by hand). They render in memory and write nothing."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    figures = bench.document_figures()
+    assert figures["newsletters_per_second_one_core"] > 0 and figures["press_texts_per_second_one_core"] > 0
