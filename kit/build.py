@@ -82,9 +82,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     jobs = plan(ctx, registry)
     selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
     selected = [] if site_only else selected
-    # One language's outputs first, then the next (a newsletter issue with its language's messages, not after every
-    # language's): the studio shows a language's previews as soon as they are done. Order changes no byte.
-    todo = sorted((job for job in selected if not store.is_current(job)), key=lambda j: settings.languages.index(j.lang))
+    todo = render_order([job for job in selected if not store.is_current(job)], settings.languages, bool(messages))
     rendered = 0
     failed: list[JobResult] = []
     render_warnings: list[str] = []
@@ -112,6 +110,23 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
                        removed=len(removed), seconds=time.perf_counter() - started,
                        render_warnings=tuple(render_warnings), environment_notices=tuple(sorted(notices)),
                        held_back=held_back, not_rebuilt=tuple(stale), site_jobs=len(jobs) + len(others))
+
+
+def render_order(jobs: list[Job], languages: tuple[str, ...] | list[str], chosen_messages: bool) -> list[Job]:
+    """The order jobs are handed to the workers in; it changes no byte.
+
+    A build of chosen messages (the studio's `--message`) renders one language's outputs first, then the next (a
+    newsletter issue with its language's messages): the writer sees a language's previews as soon as they are done.
+    Any other build renders each output of a message in every language one after the other, so the worker that
+    crops and scales the message's photo for a card, or encodes its press photo, does it once for all languages
+    (the per-worker caches in kit/render/canvas.py and kit/render/press.py); otherwise the languages are a third
+    of the build apart, and the caches long forgotten."""
+    if chosen_messages:
+        return sorted(jobs, key=lambda j: languages.index(j.lang))
+    first_seen: dict[tuple[str, str, str], int] = {}
+    for job in jobs:  # planned message by message, then language, kind and variant
+        first_seen.setdefault((job.message_id, job.kind, job.variant), len(first_seen))
+    return sorted(jobs, key=lambda j: (first_seen[j.message_id, j.kind, j.variant], languages.index(j.lang)))
 
 
 def _memo_keys(memo) -> dict[str, str] | None:

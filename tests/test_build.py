@@ -504,3 +504,43 @@ def test_a_garbled_memo_is_ignored(project):
     assert not report.failed and report.rendered == report.planned > 0
     assert memo.read_bytes().startswith(b"\x80")
     assert run(project).rendered == 0
+
+
+# ---- the order jobs are rendered in ----------------------------------------------------------------------
+
+def test_a_whole_build_renders_each_output_in_every_language_in_turn_and_a_chosen_message_language_first(project):
+    """A worker keeps a message's cropped and scaled photo and its press photo for the next job: a whole build
+    hands it a message's output in every language one after the other. The studio's build of one message shows
+    the first language's previews first."""
+    from kit.build import render_order
+    from kit.render import RenderContext
+
+    project.add("a", image=landscape())
+    project.add("b", image=landscape())
+    ctx = context(project)
+    jobs = plan(RenderContext(ctx.settings, ctx.brand, ctx.messages, NOW), builtin_registry())
+    languages = ctx.settings.languages
+    whole = render_order(jobs, languages, chosen_messages=False)
+    assert sorted(j.key for j in whole) == sorted(j.key for j in jobs)
+    for i, job in enumerate(whole):  # each (message, kind, variant) runs through the languages without a gap
+        group = [j for j in whole if (j.message_id, j.kind, j.variant) == (job.message_id, job.kind, job.variant)]
+        if job is group[0]:
+            assert whole[i:i + len(group)] == sorted(group, key=lambda j: languages.index(j.lang))
+    chosen = render_order([j for j in jobs if "a" in j.sources], languages, chosen_messages=True)
+    assert [j.lang for j in chosen] == sorted((j.lang for j in chosen), key=languages.index)
+
+
+def test_a_messages_press_photo_is_encoded_once_for_all_its_languages(project):
+    """Every language's press text offers the same photo files: a worker encodes them once."""
+    from kit.render.press import _photo_jpeg
+    from kit.render.press import render as render_press
+
+    project.add("a", image=landscape(size=(2400, 1600)))
+    ctx = context(project)
+    jobs = [j for j in plan(ctx, builtin_registry()) if j.kind == "press" and j.message_id == "a"]
+    assert len(jobs) == len(ctx.settings.languages) > 1
+    _photo_jpeg.cache_clear()
+    photos = [[a.data for a in render_press(job, ctx) if a.path.endswith(".jpg")] for job in jobs]
+    assert len(photos[0]) == 2 and all(p == photos[0] for p in photos)
+    info = _photo_jpeg.cache_info()
+    assert (info.misses, info.hits) == (2, 2 * (len(jobs) - 1))

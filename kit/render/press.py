@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import io
 import textwrap
+from pathlib import Path
 
 from markupsafe import Markup
 
 from kit.brand_assets import mark_svg
 from kit.errors import Problem, RenderError
+from kit.filecache import by_file_version
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
 from kit.press import PressRelease, photo_path, press_release, web_photo_path
@@ -28,13 +30,18 @@ def plan(message: Message, lang: str, ctx: RenderContext) -> list[JobSpec]:
 
 def press_photo(message: Message, width: int | None = None) -> bytes:
     """Print resolution (the original pixels, never enlarged), sRGB, no EXIF (no camera, place or author data)."""
-    from PIL import Image, ImageOps
-
-    from kit.render.canvas import srgb_profile
-
     assert message.image is not None  # planned only for messages with a photo
-    with Image.open(message.image.path) as source:
-        image = ImageOps.exif_transpose(source).convert("RGB")
+    return _photo_jpeg(message.image.path, width)
+
+
+@by_file_version(maxsize=4)
+def _photo_jpeg(path: Path, width: int | None) -> bytes:
+    """Cached per worker: every language's press text offers the same photo (a build renders them in turn)."""
+    from PIL import Image
+
+    from kit.render.canvas import decoded, srgb_profile
+
+    image = decoded(path)  # upright, transparent parts on white: the pixels the cards crop from
     if width and image.width > width:
         image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
