@@ -19,7 +19,7 @@ from kit.model import Brand, Job, JobResult
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.render.pdf import environment_notices
-from kit.site import build_site
+from kit.site import WebFonts, build_site
 from kit.store import MESSAGE_MEMO, Store
 from kit.workers import current, use_here, worker_pool
 
@@ -82,12 +82,13 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     jobs = plan(ctx, registry)
     selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
     selected = [] if site_only else selected
+    web_fonts = WebFonts(ctx, store)  # converted, if a font changed, while the workers render
     todo = render_order([job for job in selected if not store.is_current(job)], settings.languages, bool(messages))
     rendered = 0
     failed: list[JobResult] = []
     render_warnings: list[str] = []
     notices: set[str] = set()
-    for done, result in enumerate(render_all(todo, ctx, registry, workers), start=1):
+    for done, result in enumerate(render_all(todo, ctx, registry, workers, meanwhile=web_fonts.start), start=1):
         store.save(result)
         if result.error:
             failed.append(result)
@@ -103,7 +104,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     # The site sees every built job, rendered now or before, so it stays whole whatever was selected.
     others = [job for job in store.built_jobs(skip_kinds=registry.names())
               if job.lang in settings.languages and all(m in alive for m in job.sources)]
-    held_back = build_site(ctx, registry, jobs + others, store, content.warnings)
+    held_back = build_site(ctx, registry, jobs + others, store, content.warnings, web_fonts)
     chosen = {job.key for job in selected}
     stale = sorted({job.message_id for job in jobs if job.key not in chosen and not store.is_current(job)})
     return BuildReport(planned=len(selected), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings),
@@ -177,16 +178,22 @@ def render_one(job: Job, ctx: RenderContext, registry: Registry) -> JobResult:
     return render_job(job)
 
 
-def render_all(jobs: list[Job], ctx: RenderContext, registry: Registry, workers: int | None) -> Iterator[JobResult]:
+def render_all(jobs: list[Job], ctx: RenderContext, registry: Registry, workers: int | None,
+               meanwhile: Callable[[], None] = lambda: None) -> Iterator[JobResult]:
+    """`meanwhile` starts the parent's own work in a thread once the workers are forked (a process with threads
+    must not fork)."""
     if not jobs:
         return
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     if workers == 1:
         use_here(ctx, registry)
+        meanwhile()
         yield from map(render_job, jobs)
         return
     with worker_pool(workers, ctx, registry) as pool:
-        yield from pool.map(render_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 8))))
+        results = pool.map(render_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 8))))  # forks here
+        meanwhile()
+        yield from results
 
 
 def plain_progress(stream=sys.stderr) -> Progress:

@@ -544,3 +544,24 @@ def test_a_messages_press_photo_is_encoded_once_for_all_its_languages(project):
     assert len(photos[0]) == 2 and all(p == photos[0] for p in photos)
     info = _photo_jpeg.cache_info()
     assert (info.misses, info.hits) == (2, 2 * (len(jobs) - 1))
+
+
+def test_the_sites_fonts_are_converted_once_each_and_only_when_a_font_changed(project, monkeypatch):
+    """The WOFF2 conversions run in a thread beside the workers; each font once, and not again next time."""
+    import kit.site
+
+    converted = []
+
+    def counted(font):
+        converted.append(font.name)
+        return b"wOF2" + font.name.encode()
+
+    monkeypatch.setattr(kit.site, "woff2", counted)
+    project.add("a")
+    run(project, workers=2)
+    fonts = sorted((project.root / "outputs/site/assets/fonts").glob("*.woff2"))
+    assert fonts and sorted(converted) == sorted({f.stem + ".otf" for f in fonts})
+    assert all(f.read_bytes() == b"wOF2" + (f.stem + ".otf").encode() for f in fonts)
+    converted.clear()
+    run(project, workers=2)
+    assert converted == []

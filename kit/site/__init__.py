@@ -8,10 +8,13 @@ job keeps its previous public version (kit/site/public.py), files and all, or st
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import pickle
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
+from pathlib import Path
 
 from kit.errors import Problem
 from kit.model import Job
@@ -36,8 +39,9 @@ FEED_FORMATS = (("Atom", ".atom", "application/atom+xml"), ("RSS", ".rss", "appl
 
 
 def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store,
-               warnings: list[Problem]) -> tuple[str, ...]:
-    """Returns one line per message or issue not published whole (its previous version kept, or none)."""
+               warnings: list[Problem], web_fonts: WebFonts | None = None) -> tuple[str, ...]:
+    """Returns one line per message or issue not published whole (its previous version kept, or none).
+    `web_fonts`: made before the render, so the fonts were converted meanwhile."""
     store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
     catalog = build_catalog(ctx, registry, jobs, store)
     ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions
@@ -52,7 +56,7 @@ def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
-    fonts = _web_fonts(ctx, store)
+    fonts = (web_fonts or WebFonts(ctx, store)).write(store)
     store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,
                     links={**links, **assets}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published)
@@ -84,8 +88,14 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
 def _page_key(page: Page, head: str) -> str:
     """What a page is made from: its data, its head links and kit's own code (templates, labels, filters). The
     same key as the last build's, and the page on disk is that build's: it is not made again."""
-    data = pickle.dumps((code_version(), page.template, page.context, head), protocol=pickle.HIGHEST_PROTOCOL)
-    return hashlib.sha256(data).hexdigest()
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # Without pickle's memo: its back-references follow which objects happen to be shared (a message read anew
+    # or taken from the message memo), not what they hold; with it, the build after a memo was written made
+    # half the pages again.
+    pickler.fast = True
+    pickler.dump((code_version(), page.template, page.context, head))
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def _page_number(path: str) -> int:
@@ -107,15 +117,37 @@ def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, in
     return sizes
 
 
-def _web_fonts(ctx: RenderContext, store: Store) -> set[str]:
-    """WOFF2 copies of the brand's fonts in assets/fonts/, converted only when a font changed (a second each)."""
-    previous = store.read_json(FONT_STATE) or {}
-    state = {}
-    for font in sorted({getattr(ctx.brand.fonts, role) for role in WEB_FONT_ROLES}):
-        path = f"assets/fonts/{web_font_name(font)}"
-        digest = hashlib.sha256(font.read_bytes()).hexdigest()
-        if previous.get(path) != digest or not (store.out / "site" / path).is_file():
-            store.write_file(f"site/{path}", woff2(font))
-        state[path] = digest
-    store.write_file(FONT_STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode())
-    return set(state)
+class WebFonts:
+    """WOFF2 copies of the brand's fonts in assets/fonts/, converted only when a font changed. A build starts
+    the conversions (about a second a face: brotli at its best) once its workers are forked, in a thread beside
+    them (brotli lets go of the GIL): otherwise they are the longest step of a cold build after the render."""
+
+    def __init__(self, ctx: RenderContext, store: Store):
+        previous = store.read_json(FONT_STATE) or {}
+        self.digests: dict[str, str] = {}
+        self.to_convert: dict[str, Path] = {}
+        self.converting: dict[str, Future[bytes]] = {}
+        for font in sorted({getattr(ctx.brand.fonts, role) for role in WEB_FONT_ROLES}):
+            path = f"assets/fonts/{web_font_name(font)}"
+            self.digests[path] = hashlib.sha256(font.read_bytes()).hexdigest()
+            if previous.get(path) != self.digests[path] or not (store.out / "site" / path).is_file():
+                self.to_convert[path] = font
+
+    def start(self) -> None:
+        """Begin converting in a thread (not before a fork: a forked thread's locks stay taken in the child)."""
+        for path, font in self.to_convert.items():
+            if path not in self.converting:
+                self.converting[path] = _font_thread().submit(woff2, font)
+
+    def write(self, store: Store) -> set[str]:
+        """Write the converted fonts and the state; the paths of all the site's fonts."""
+        self.start()
+        for path, converted in self.converting.items():
+            store.write_file(f"site/{path}", converted.result())
+        store.write_file(FONT_STATE, (json.dumps(self.digests, indent=1, sort_keys=True) + "\n").encode())
+        return set(self.digests)
+
+
+@lru_cache(maxsize=1)
+def _font_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="kit-web-fonts")
