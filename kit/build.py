@@ -8,7 +8,7 @@ import traceback
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Collection, Iterator
+from typing import Callable, Collection, Iterator, Sequence
 
 from kit.brand import load_brand
 from kit.config import Settings
@@ -83,12 +83,14 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
     selected = [] if site_only else selected
     web_fonts = WebFonts(ctx, store)  # converted, if a font changed, while the workers render
-    todo = render_order([job for job in selected if not store.is_current(job)], settings.languages, bool(messages))
+    todo = [job for job in selected if not store.is_current(job)]
     rendered = 0
     failed: list[JobResult] = []
     render_warnings: list[str] = []
     notices: set[str] = set()
-    for done, result in enumerate(render_all(todo, ctx, registry, workers, meanwhile=web_fonts.start), start=1):
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+    batches = render_batches(todo, settings.languages, bool(messages), workers)
+    for done, result in enumerate(render_all(batches, ctx, registry, workers, meanwhile=web_fonts.start), start=1):
         store.save(result)
         if result.error:
             failed.append(result)
@@ -104,7 +106,8 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     # The site sees every built job, rendered now or before, so it stays whole whatever was selected.
     others = [job for job in store.built_jobs(skip_kinds=registry.names())
               if job.lang in settings.languages and all(m in alive for m in job.sources)]
-    held_back = build_site(ctx, registry, jobs + others, store, content.warnings, web_fonts)
+    held_back = build_site(ctx, registry, jobs + others, store, content.warnings, web_fonts,
+                           may_skip=not (site_only or rendered or failed or removed))
     chosen = {job.key for job in selected}
     stale = sorted({job.message_id for job in jobs if job.key not in chosen and not store.is_current(job)})
     return BuildReport(planned=len(selected), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings),
@@ -113,21 +116,34 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
                        held_back=held_back, not_rebuilt=tuple(stale), site_jobs=len(jobs) + len(others))
 
 
-def render_order(jobs: list[Job], languages: tuple[str, ...] | list[str], chosen_messages: bool) -> list[Job]:
-    """The order jobs are handed to the workers in; it changes no byte.
+def render_batches(jobs: list[Job], languages: Sequence[str], chosen_messages: bool, workers: int) -> list[list[Job]]:
+    """The jobs as the workers get them: a batch goes to one worker, which renders it in order. Changes no byte.
 
-    A build of chosen messages (the studio's `--message`) renders one language's outputs first, then the next (a
-    newsletter issue with its language's messages): the writer sees a language's previews as soon as they are done.
-    Any other build renders each output of a message in every language one after the other, so the worker that
-    crops and scales the message's photo for a card, or encodes its press photo, does it once for all languages
-    (the per-worker caches in kit/render/canvas.py and kit/render/press.py); otherwise the languages are a third
-    of the build apart, and the caches long forgotten."""
+    A build of chosen messages (the studio's `--message`) hands out one job at a time, one language's outputs
+    before the next (a newsletter issue with its language's messages): the writer sees a language's previews as
+    soon as they are done. Any other build hands a worker all of a message's jobs of one kind, language by
+    language, so what the worker keeps for the next job serves them all: a card's cropped and scaled photo and
+    the press photo (the same in every language), a poster's title size and photo height (the same for every
+    municipality and paper of a language; kit/render/poster.py). Handed out a few at a time, two workers did
+    much of that twice (a tenth of a cold build). A batch that is a large share of the build (one message
+    edited) is split by language, so both workers get some. Largest first: the last to finish are short."""
+    def by_language(job: Job) -> int:
+        return languages.index(job.lang)
+
     if chosen_messages:
-        return sorted(jobs, key=lambda j: languages.index(j.lang))
-    first_seen: dict[tuple[str, str, str], int] = {}
-    for job in jobs:  # planned message by message, then language, kind and variant
-        first_seen.setdefault((job.message_id, job.kind, job.variant), len(first_seen))
-    return sorted(jobs, key=lambda j: (first_seen[j.message_id, j.kind, j.variant], languages.index(j.lang)))
+        return [[job] for job in sorted(jobs, key=by_language)]
+    groups: dict[tuple[str, str], list[Job]] = {}
+    for job in jobs:  # planned message by message, each in its kinds' and variants' order
+        groups.setdefault((job.message_id, job.kind), []).append(job)
+    most = max(1, len(jobs) // (4 * workers))
+    batches: list[list[Job]] = []
+    for group in groups.values():
+        group.sort(key=by_language)  # stable: the variants keep their planned order within a language
+        if len(group) <= most:
+            batches.append(group)
+        else:
+            batches += [[job for job in group if job.lang == lang] for lang in languages if any(j.lang == lang for j in group)]
+    return sorted(batches, key=len, reverse=True)
 
 
 def _memo_keys(memo) -> dict[str, str] | None:
@@ -178,22 +194,26 @@ def render_one(job: Job, ctx: RenderContext, registry: Registry) -> JobResult:
     return render_job(job)
 
 
-def render_all(jobs: list[Job], ctx: RenderContext, registry: Registry, workers: int | None,
+def render_all(batches: list[list[Job]], ctx: RenderContext, registry: Registry, workers: int,
                meanwhile: Callable[[], None] = lambda: None) -> Iterator[JobResult]:
     """`meanwhile` starts the parent's own work in a thread once the workers are forked (a process with threads
     must not fork)."""
-    if not jobs:
+    if not batches:
         return
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    if workers == 1:
+    if workers == 1 or len(batches) == 1:  # one batch goes to one worker anyway: this process is it
         use_here(ctx, registry)
         meanwhile()
-        yield from map(render_job, jobs)
+        yield from (render_job(job) for batch in batches for job in batch)
         return
     with worker_pool(workers, ctx, registry) as pool:
-        results = pool.map(render_job, jobs, chunksize=max(1, min(8, len(jobs) // (workers * 8))))  # forks here
+        results = pool.map(render_batch, batches)  # the workers are forked here
         meanwhile()
-        yield from results
+        for batch_results in results:
+            yield from batch_results
+
+
+def render_batch(jobs: list[Job]) -> list[JobResult]:
+    return [render_job(job) for job in jobs]
 
 
 def plain_progress(stream=sys.stderr) -> Progress:

@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ MANIFEST = "manifest.json"
 # Finished jobs, one JSON line each, appended as they finish: a build that is killed midway loses nothing it
 # finished. Read on top of the manifest, folded into it by `commit`, then removed.
 JOURNAL = "manifest.journal"
+WRITING = "manifest.writing"  # there while a process writes outputs/kit: a kill leaves it, and maybe temp files
 SITE_FILES = "state/site-files.json"  # every file outputs/site holds, as the last sync left it
 PAGE_KEYS = "state/page-keys.json"  # site page -> the key of the data it was last made from (Made)
 MESSAGE_MEMO = "state/messages.pickle"  # each message folder as the last build loaded it (kit/content.py Loaded)
@@ -124,6 +126,13 @@ class Store:
 
     out: Path
     _jobs: dict[str, dict] = field(default_factory=dict)
+    # Size of each file of outputs/kit asked about, None when it is not there: one stat per file per build,
+    # however many stages ask (is_current and result run for every file of every job); kept by the writer.
+    _sizes: dict[str, int | None] = field(default_factory=dict)
+    _digest: str = ""  # of the manifest as last committed (see `digest`)
+    _changed: bool = False  # the manifest on disk no longer says all: `commit` writes it
+    _writing: bool = False  # this process has begun writing outputs/kit (see WRITING)
+    _interrupted: bool = False  # a journal was left: a build (maybe of an older kit) was killed
 
     @classmethod
     def open(cls, out: Path) -> "Store":
@@ -131,8 +140,10 @@ class Store:
             jobs = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("jobs", {})
         except (OSError, ValueError):
             jobs = {}
-        jobs.update(read_journal(out / JOURNAL))  # jobs an interrupted build finished
-        return cls(out=out, _jobs=jobs)
+        journal = read_journal(out / JOURNAL)  # jobs an interrupted build (or the studio's first preview) finished
+        jobs.update(journal)
+        return cls(out=out, _jobs=jobs, _changed=bool(journal) or not (out / MANIFEST).is_file(),
+                   _interrupted=(out / JOURNAL).exists())
 
     @cached_property
     def kit_dir(self) -> Path:
@@ -140,9 +151,21 @@ class Store:
 
     def is_current(self, job: Job) -> bool:
         entry = self._jobs.get(job.key)
-        folder = str(self.kit_dir)  # os.path, not pathlib: this runs for every file of every job
         return bool(entry and entry.get("hash") == job.input_hash and not entry.get("error")
-                    and all(os.path.isfile(os.path.join(folder, p)) for p in job.outputs))
+                    and all(self._size(p) is not None for p in job.outputs))
+
+    def _size(self, rel: str) -> int | None:
+        if rel not in self._sizes:
+            try:  # os, not pathlib: this runs for every file of every job
+                found = os.stat(os.path.join(self._kit_folder, rel))
+                self._sizes[rel] = found.st_size if stat.S_ISREG(found.st_mode) else None
+            except OSError:
+                self._sizes[rel] = None
+        return self._sizes[rel]
+
+    @cached_property
+    def _kit_folder(self) -> str:
+        return str(self.kit_dir)
 
     def failed(self, job: Job) -> bool:
         """Whether the job's last render failed (not merely out of date: a build may leave jobs unrendered)."""
@@ -157,11 +180,10 @@ class Store:
         known = entry.get("sha256", {})
         files = []
         for rel in entry.get("outputs", job.outputs):
-            source = self.kit_dir / rel
-            try:
-                size = source.stat().st_size
-            except OSError:
+            size = self._size(rel)
+            if size is None:
                 continue  # a new job that failed has no files yet
+            source = self.kit_dir / rel
             digest = known.get(rel) or hashlib.sha256(source.read_bytes()).hexdigest()
             files.append(BuiltFile(path=rel, source=source, sha256=digest, size=size))
         return BuiltJob(key=job.key, input_hash=entry.get("hash", ""), files=tuple(files),
@@ -178,8 +200,13 @@ class Store:
             entry = {**self._jobs.get(job.key, {"outputs": list(job.outputs)}), "error": result.error}
             self._record(job.key, entry)
             return
+        if not self._writing:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / WRITING).touch()
+            self._writing = True
         for artifact in result.artifacts:
             write_atomic(self._inside(artifact), artifact.data)
+            self._sizes[artifact.path] = len(artifact.data)
         self._record(job.key, {"hash": job.input_hash, "outputs": list(job.outputs),
                                "params": dict(job.params), "members": list(job.members),
                                "warnings": list(result.warnings),
@@ -189,6 +216,7 @@ class Store:
         """Note a finished job at once, after its files are in place: one line appended to the journal (a
         kill can tear only that line, which is then ignored and the job rendered again)."""
         self._jobs[key] = entry
+        self._digest, self._changed = "", True
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.out / JOURNAL, "a", encoding="utf-8") as journal:
             journal.write(json.dumps({"key": key, "entry": entry}, ensure_ascii=False) + "\n")
@@ -217,8 +245,10 @@ class Store:
 
         removed = []
         for key in [k for k, entry in self._jobs.items() if gone(k, entry)]:
+            self._digest, self._changed = "", True
             for rel in self._jobs.pop(key).get("outputs", []):
                 (self.kit_dir / rel).unlink(missing_ok=True)
+                self._sizes[rel] = None
                 removed.append(rel)
         return removed
 
@@ -338,6 +368,25 @@ class Store:
         keys = {rel: page.key for rel, page in sorted(made.items())}
         self.write_file(PAGE_KEYS, state_json(keys))
 
+    def digest(self) -> str:
+        """The SHA-256 of the manifest: of what was built, from what, with which checksums, warnings and errors."""
+        if not self._digest:
+            manifest = self.out / MANIFEST
+            if self._changed or not manifest.is_file():
+                self._digest = hashlib.sha256(state_json({"jobs": self._jobs})).hexdigest()
+            else:
+                with manifest.open("rb") as handle:
+                    self._digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        return self._digest
+
+    def site_is_whole(self) -> bool:
+        """The last site sync finished, and every file it left is still there (one stat each, nothing read), and
+        the review sheet."""
+        listed = self._site_files()
+        site = str(self.out / "site")
+        return (listed is not None and (self.out / "review" / "index.html").is_file()
+                and all(os.path.isfile(os.path.join(site, rel)) for rel in listed))
+
     def _site_files(self) -> set[str] | None:
         record = self.read_json(SITE_FILES)
         if not isinstance(record, dict) or record.get("complete") is not True or not (self.out / "site").is_dir():
@@ -350,8 +399,15 @@ class Store:
     def commit(self) -> None:
         """Write the whole manifest (atomically), then drop the journal it now holds, and the temp files an
         interrupted build may have left."""
-        write_atomic(self.out / MANIFEST, state_json({"jobs": self._jobs}))
+        if self._changed:  # else it holds what it would be written with (30 MB at 1 000 messages)
+            manifest = state_json({"jobs": self._jobs})
+            write_atomic(self.out / MANIFEST, manifest)
+            self._digest, self._changed = hashlib.sha256(manifest).hexdigest(), False
         (self.out / JOURNAL).unlink(missing_ok=True)
-        for folder, pattern in ((self.out, ".*.tmp"), (self.kit_dir, "**/.*.tmp"), (self.out / "review", ".*.tmp")):
+        # outputs/kit is walked for a killed write's temp files only after a process wrote there (the walk meets
+        # every built file: a second at 1 000 messages).
+        kit_too = self._writing or (self.out / WRITING).exists() or self._interrupted
+        for folder, pattern in ((self.out, ".*.tmp"), (self.out / "review", ".*.tmp"), *[(self.kit_dir, "**/.*.tmp")] * kit_too):
             for leftover in folder.glob(pattern):
                 leftover.unlink(missing_ok=True)
+        (self.out / WRITING).unlink(missing_ok=True)

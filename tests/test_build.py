@@ -273,6 +273,34 @@ def test_the_next_build_takes_over_the_journal_and_sweeps_temp_files(tmp_path):
     assert not (out / "manifest.journal").exists() and not leftover.exists()
 
 
+def test_a_build_that_records_nothing_leaves_the_manifest_and_does_not_search_the_built_files(tmp_path, monkeypatch):
+    """The manifest is 30 MB at 1 000 messages and outputs/kit 130 000 files: a build with nothing to record does
+    not write the one, nor search the other for a killed write's temp files (none can be there)."""
+    import hashlib
+
+    out = tmp_path / "outputs"
+    store = Store.open(out)
+    job = Job(kind="social", message_id="a", lang="et", variant="x", outputs=("social/a/et/x.jpg",), input_hash="1")
+    from kit.model import Artifact, JobResult
+
+    store.save(JobResult(job=job, artifacts=(Artifact("social/a/et/x.jpg", b"jpeg"),)))
+    assert (out / "manifest.writing").exists()
+    store.commit()
+    assert not (out / "manifest.writing").exists()
+    manifest = out / "manifest.json"
+    written = manifest.stat().st_mtime_ns
+
+    searched = []
+    real_glob = Path.glob
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: searched.append((self, pattern)) or real_glob(self, pattern))
+    again = Store.open(out)
+    assert again.is_current(job)
+    again.commit()
+    assert manifest.stat().st_mtime_ns == written
+    assert again.digest() == hashlib.sha256(manifest.read_bytes()).hexdigest() == store.digest()
+    assert not [pattern for folder, pattern in searched if folder == out / "kit"]
+
+
 # ---- two builds in one process -------------------------------------------------------------------
 
 def test_a_second_build_in_the_same_process_renders_a_replaced_photo(project, tmp_path):
@@ -508,26 +536,41 @@ def test_a_garbled_memo_is_ignored(project):
 
 # ---- the order jobs are rendered in ----------------------------------------------------------------------
 
-def test_a_whole_build_renders_each_output_in_every_language_in_turn_and_a_chosen_message_language_first(project):
-    """A worker keeps a message's cropped and scaled photo and its press photo for the next job: a whole build
-    hands it a message's output in every language one after the other. The studio's build of one message shows
-    the first language's previews first."""
-    from kit.build import render_order
-    from kit.render import RenderContext
+def test_a_worker_gets_a_messages_jobs_of_a_kind_together_and_a_chosen_message_language_first(project):
+    """What a worker keeps for the next job (a card's scaled photo, the press photo, a poster's title size) serves
+    the rest of the batch: a whole build hands a worker all of a message's jobs of one kind, split by language only
+    when that is a large share of the build; largest first. The studio's build of one message shows the first
+    language's previews first."""
+    from kit.build import render_batches
 
     project.add("a", image=landscape())
     project.add("b", image=landscape())
     ctx = context(project)
-    jobs = plan(RenderContext(ctx.settings, ctx.brand, ctx.messages, NOW), builtin_registry())
+    jobs = plan(ctx, builtin_registry())
     languages = ctx.settings.languages
-    whole = render_order(jobs, languages, chosen_messages=False)
-    assert sorted(j.key for j in whole) == sorted(j.key for j in jobs)
-    for i, job in enumerate(whole):  # each (message, kind, variant) runs through the languages without a gap
-        group = [j for j in whole if (j.message_id, j.kind, j.variant) == (job.message_id, job.kind, job.variant)]
-        if job is group[0]:
-            assert whole[i:i + len(group)] == sorted(group, key=lambda j: languages.index(j.lang))
-    chosen = render_order([j for j in jobs if "a" in j.sources], languages, chosen_messages=True)
-    assert [j.lang for j in chosen] == sorted((j.lang for j in chosen), key=languages.index)
+    batches = render_batches(jobs, languages, chosen_messages=False, workers=2)
+    assert sorted(j.key for b in batches for j in b) == sorted(j.key for j in jobs)
+    assert [len(b) for b in batches] == sorted((len(b) for b in batches), reverse=True)
+    for batch in batches:
+        assert len({(j.message_id, j.kind) for j in batch}) == 1
+        assert [j.lang for j in batch] == sorted((j.lang for j in batch), key=languages.index)
+    most = len(jobs) // (4 * 2)
+    together = split = 0
+    for group in {(j.message_id, j.kind) for j in jobs}:
+        mine = [b for b in batches if (b[0].message_id, b[0].kind) == group]
+        size = sum(len(b) for b in mine)
+        if size <= most:
+            assert len(mine) == 1
+            together += 1
+        else:  # a large share of the build: a batch per language
+            assert sorted(b[0].lang for b in mine) == sorted({j.lang for b in mine for j in b})
+            assert all(len({j.lang for j in b}) == 1 for b in mine)
+            split += 1
+    assert together and split, "the project was meant to give both"
+
+    chosen = render_batches([j for j in jobs if "a" in j.sources], languages, chosen_messages=True, workers=2)
+    assert all(len(b) == 1 for b in chosen)
+    assert [b[0].lang for b in chosen] == sorted((b[0].lang for b in chosen), key=languages.index)
 
 
 def test_a_messages_press_photo_is_encoded_once_for_all_its_languages(project):

@@ -153,3 +153,47 @@ def test_a_pages_key_follows_what_its_data_holds_not_which_objects_it_shares():
     assert _page_key(shared, "<link>") == _page_key(copied, "<link>")
     changed = Page("et/index.html", "site/index.html", {"title": title, "entries": [{"title": "Tule!"}]})
     assert _page_key(changed, "<link>") != _page_key(shared, "<link>")
+
+
+def test_a_build_with_nothing_new_for_the_site_leaves_it_and_any_change_makes_it_again(project, monkeypatch):
+    """The site stage reads the messages (and what each is at this moment), the built jobs, the warnings, the
+    settings, the brand and the code. When none of that changed since it last finished, it is not run at all
+    (at 1 000 messages it was most of a rebuild with nothing to do); anything changed, or a file of the site
+    gone, and it runs."""
+    from datetime import timedelta
+
+    many(project, 3)
+    project.add("later", MESSAGE_YAML.format(id="later") + "embargo: 2026-11-27 09:00 Europe/Tallinn\n")
+    site_build(project)
+    runs = []
+    real = kit.site._make_site
+    monkeypatch.setattr(kit.site, "_make_site", lambda *args: runs.append(1) or real(*args))
+    site = project.root / "outputs/site"
+    before = {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+    site_build(project)
+    assert runs == [], "nothing changed, yet the site stage ran"
+    assert {p: p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()} == before
+
+    def ran(**options) -> bool:
+        runs.clear()
+        build(project.settings, now=options.pop("now", NOW), registry=notes(), workers=1, **options)
+        return bool(runs)
+
+    assert ran(now=NOW + timedelta(days=1)), "the embargo lifted: the message goes public"
+    assert (site / "et/messages/later.html").is_file()
+    assert not ran(now=NOW + timedelta(days=1))
+    et = project.root / "messages/m01/et.md"
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka!"), encoding="utf-8")
+    assert ran(now=NOW + timedelta(days=1))
+    (site / "en/messages/m02.html").unlink()
+    assert ran(now=NOW + timedelta(days=1)) and (site / "en/messages/m02.html").is_file()
+    (project.root / "outputs/kit/note/m00/et/m00.txt").unlink()  # a built file gone: rendered again, and shown
+    assert ran(now=NOW + timedelta(days=1))
+    colours = project.root / "brand/tokens.yaml"
+    colours.write_text(colours.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert ran(now=NOW + timedelta(days=1))
+    assert not ran(now=NOW + timedelta(days=1))
+    assert ran(now=NOW + timedelta(days=1), site_only=True), "--site-only makes the site again, whatever"
+    (project.root / "outputs/state/site-key.json").write_text("{}")  # as a site stage killed midway leaves it
+    assert ran(now=NOW + timedelta(days=1))

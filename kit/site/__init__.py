@@ -24,24 +24,55 @@ from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
 from kit.site.handoff import posts_csvs
-from kit.filecache import code_version
+from kit.filecache import code_version, folder_digest
 from kit.site.pages import WEB_FONT_ROLES, Page, render_pages, site_assets, site_pages, web_font_name, woff2
 from kit.site.public import save_record
-from kit.site.review import review_sheet
+from kit.site.review import review_sheet, status_group
 from kit.site.seo import head_links, search_files
-from kit.store import Made, Store
+from kit.store import Made, Store, state_json
 
 BUNDLE_STATE = "state/bundles.json"
 FONT_STATE = "state/web-fonts.json"
+SITE_KEY = "state/site-key.json"
 # Each feed in three formats, named as a feed reader's user knows them.
 FEED_FORMATS = (("Atom", ".atom", "application/atom+xml"), ("RSS", ".rss", "application/rss+xml"),
                 ("JSON Feed", ".json", "application/feed+json"))
 
 
-def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store,
-               warnings: list[Problem], web_fonts: WebFonts | None = None) -> tuple[str, ...]:
+def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store, warnings: list[Problem],
+               web_fonts: WebFonts | None = None, may_skip: bool = False) -> tuple[str, ...]:
     """Returns one line per message or issue not published whole (its previous version kept, or none).
-    `web_fonts`: made before the render, so the fonts were converted meanwhile."""
+    `web_fonts`: made before the render, so the fonts were converted meanwhile.
+
+    `may_skip` (the build rendered and removed nothing, and was not `--site-only`): when nothing this stage reads
+    changed since it last finished (see `site_key`), and every file it left is there, the site and the review
+    sheet are left as they are. At 1 000 messages this stage was most of a rebuild with nothing to do."""
+    key = site_key(ctx, registry, jobs, store, warnings)
+    last = store.read_json(SITE_KEY) or {}
+    web_fonts = web_fonts or WebFonts(ctx, store)
+    if may_skip and last.get("key") == key and not web_fonts.to_convert and store.site_is_whole():
+        return tuple(last.get("held_back", ()))
+    store.write_file(SITE_KEY, b"{}")  # a stage killed midway leaves no key: the next build makes the site again
+    held_back = _make_site(ctx, registry, jobs, store, warnings, web_fonts)
+    store.write_file(SITE_KEY, state_json({"key": key, "held_back": list(held_back)}))
+    return held_back
+
+
+def site_key(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store, warnings: list[Problem]) -> str:
+    """A digest of everything the site stage reads: the messages as loaded and what each is at this moment
+    (draft, embargoed, public, expired), the jobs and what the store built of them (the manifest: files,
+    checksums, warnings, errors), the content warnings, the settings, the brand's files, kit's code and the
+    renderers' (a job's input hash covers its renderer's code, and its outputs, parameters and members). What the
+    stage reads besides is its own state in outputs/state, left by the stage that made the key."""
+    moments = [(m.id, status_group(m, ctx.now), m.is_public(ctx.now)) for m in ctx.messages.values()]
+    return _digest((code_version(), ctx.settings, folder_digest(ctx.brand.root), sorted(ctx.messages.items()),
+                    dict(ctx.intros), moments, [(job.key, job.input_hash) for job in jobs], store.digest(),
+                    [repr(w) for w in warnings],
+                    registry.names()))
+
+
+def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store, warnings: list[Problem],
+               web_fonts: WebFonts) -> tuple[str, ...]:
     store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
     catalog = build_catalog(ctx, registry, jobs, store)
     ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions
@@ -56,7 +87,7 @@ def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
-    fonts = (web_fonts or WebFonts(ctx, store)).write(store)
+    fonts = web_fonts.write(store)
     store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,
                     links={**links, **assets}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published)
@@ -88,13 +119,17 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
 def _page_key(page: Page, head: str) -> str:
     """What a page is made from: its data, its head links and kit's own code (templates, labels, filters). The
     same key as the last build's, and the page on disk is that build's: it is not made again."""
+    return _digest((code_version(), page.template, page.context, head))
+
+
+def _digest(value) -> str:
+    """The SHA-256 of a value pickled without pickle's memo: its back-references follow which objects happen to
+    be shared (a message read anew or taken from the message memo), not what they hold; with it, the build after
+    a memo was written made half the pages again."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    # Without pickle's memo: its back-references follow which objects happen to be shared (a message read anew
-    # or taken from the message memo), not what they hold; with it, the build after a memo was written made
-    # half the pages again.
     pickler.fast = True
-    pickler.dump((code_version(), page.template, page.context, head))
+    pickler.dump(value)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
