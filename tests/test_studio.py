@@ -402,6 +402,22 @@ def test_forms_need_the_csrf_token_and_a_foreign_host_name_is_refused(studio):
     assert not (studio.project.root / "messages" / "x").exists()
 
 
+def test_counts_of_problems_are_said_as_the_language_says_them(studio):
+    """Estonian takes the partitive singular after a number („0 viga“, „1 hoiatus“, „2 hoiatust“), never the
+    nominative plural („0 vead“, „1 hoiatused“); English the singular for one."""
+    studio.project.add("talgud", meta=META.format(status="draft"), texts={"et": THREE_LANGUAGE_TEXTS["et"]})
+    for ui, wrong in (("et", r"\b\d+ (vead|hoiatused)\b"), ("en", r"\b1 (errors|warnings)\b|\b([02-9]|\d\d+) (error|warning)\b")):
+        for path in ("/", "/m/talgud"):
+            page = requests.get(f"{studio.url}{path}?ui={ui}", timeout=30)
+            assert page.status_code == 200
+            counts = re.findall(r'class="[^"]*has-(?:errors|warnings)?[^"]*">([^<]+)</span>|<span class="">([^<]+)</span>', page.text)
+            said = " · ".join(a or b for a, b in counts)
+            assert re.search(r"\d+ \w+", said), f"{path} ({ui}) shows no counts"
+            assert not re.search(wrong, said), f"{path} ({ui}): {said}"
+    desk = requests.get(f"{studio.url}/?ui=et", timeout=30).text
+    assert re.search(r"\b\d+ viga\b", desk) and re.search(r"\b\d+ hoiatus(t)?\b", desk)
+
+
 def test_an_upload_over_the_limit_is_refused(studio):
     from kit.studio.app import MAX_UPLOAD
 

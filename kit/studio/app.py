@@ -33,7 +33,7 @@ from kit.publish.webdav import redact
 from kit.studio import editing, hooks
 from kit.studio.previews import PUBLISH, Previews, message_jobs, outputs
 from kit.studio.previews import shared_registry
-from kit.studio.words import WORDS, t
+from kit.studio.words import WORDS, counted, t
 
 __all__ = ["create_app"]
 
@@ -77,7 +77,7 @@ def create_app(settings: Settings, password: str = "", allowed_hosts: tuple[str,
 
     @app.context_processor
     def globals_() -> dict[str, Any]:
-        return {"t": t, "csrf": csrf, "ui": ui_lang(), "languages": settings.languages,
+        return {"t": t, "counted": counted, "csrf": csrf, "ui": ui_lang(), "languages": settings.languages,
                 "lang_names": LANG_NAMES, "other_ui": "en" if ui_lang() == "et" else "et"}
 
     @app.template_filter("kind_title")

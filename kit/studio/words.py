@@ -98,6 +98,22 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+# A count's noun, singular and after other numbers: Estonian takes the partitive singular after a number
+# („2 hoiatust“, „0 viga“), never the nominative plural („hoiatused“).
+COUNTED: dict[str, dict[str, tuple[str, str]]] = {
+    "et": {"errors": ("viga", "viga"), "warnings": ("hoiatus", "hoiatust")},
+    "en": {"errors": ("error", "errors"), "warnings": ("warning", "warnings")},
+}
+
+
+def counted(number: int, key: str) -> str:
+    """„1 hoiatus“, „3 hoiatust“, „0 viga“; "1 warning", "3 warnings"."""
+    from kit.studio.app import ui_lang
+
+    one, other = COUNTED[ui_lang() if request else "et"][key]
+    return f"{number} {one if number == 1 else other}"
+
+
 def t(key: str) -> str:
     from kit.studio.app import ui_lang
 
