@@ -126,9 +126,9 @@ class Store:
 
     out: Path
     _jobs: dict[str, dict] = field(default_factory=dict)
-    # Size of each file of outputs/kit asked about, None when it is not there: one stat per file per build,
-    # however many stages ask (is_current and result run for every file of every job); kept by the writer.
-    _sizes: dict[str, int | None] = field(default_factory=dict)
+    # (size, link count) of each file of outputs/kit asked about, None when it is not there: one stat per file per
+    # build, however many stages ask (is_current and result run for every file of every job); kept by the writer.
+    _stats: dict[str, tuple[int, int] | None] = field(default_factory=dict)
     _digest: str = ""  # of the manifest as last committed (see `digest`)
     _changed: bool = False  # the manifest on disk no longer says all: `commit` writes it
     _writing: bool = False  # this process has begun writing outputs/kit (see WRITING)
@@ -155,13 +155,17 @@ class Store:
                     and all(self._size(p) is not None for p in job.outputs))
 
     def _size(self, rel: str) -> int | None:
-        if rel not in self._sizes:
+        found = self._stat(rel)
+        return None if found is None else found[0]
+
+    def _stat(self, rel: str) -> tuple[int, int] | None:
+        if rel not in self._stats:
             try:  # os, not pathlib: this runs for every file of every job
                 found = os.stat(os.path.join(self._kit_folder, rel))
-                self._sizes[rel] = found.st_size if stat.S_ISREG(found.st_mode) else None
+                self._stats[rel] = (found.st_size, found.st_nlink) if stat.S_ISREG(found.st_mode) else None
             except OSError:
-                self._sizes[rel] = None
-        return self._sizes[rel]
+                self._stats[rel] = None
+        return self._stats[rel]
 
     @cached_property
     def _kit_folder(self) -> str:
@@ -206,7 +210,7 @@ class Store:
             self._writing = True
         for artifact in result.artifacts:
             write_atomic(self._inside(artifact), artifact.data)
-            self._sizes[artifact.path] = len(artifact.data)
+            self._stats[artifact.path] = (len(artifact.data), 1)  # a new file: its site links are not made yet
         self._record(job.key, {"hash": job.input_hash, "outputs": list(job.outputs),
                                "params": dict(job.params), "members": list(job.members),
                                "warnings": list(result.warnings),
@@ -248,7 +252,7 @@ class Store:
             self._digest, self._changed = "", True
             for rel in self._jobs.pop(key).get("outputs", []):
                 (self.kit_dir / rel).unlink(missing_ok=True)
-                self._sizes[rel] = None
+                self._stats[rel] = None
                 removed.append(rel)
         return removed
 
@@ -354,7 +358,7 @@ class Store:
             for folder in sorted((f for f in folders if f.is_relative_to(site) and f != site), reverse=True):
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
-        self._save_site_files(sorted(wanted), complete=True)
+        self._save_site_files(sorted(wanted), complete=True, linked=self._hard_links(links))
 
     def _make_pages(self, made: Mapping[str, Made], trusted: bool) -> None:
         """Each page is written as it is made, so no build holds the whole site in memory. The keys are saved
@@ -380,12 +384,38 @@ class Store:
         return self._digest
 
     def site_is_whole(self) -> bool:
-        """The last site sync finished, and every file it left is still there (one stat each, nothing read), and
-        the review sheet."""
-        listed = self._site_files()
+        """The last site sync finished, every file it left is still there, and the review sheet. A download that is
+        a hard link to a built file is known by that file's link count, from the stat `is_current` made (one
+        site link gone, and the count is one less); every other file by a stat of its own. At 1 000 messages
+        that is 5 000 stats instead of 190 000."""
+        record = self.read_json(SITE_FILES)
+        if not isinstance(record, dict) or record.get("complete") is not True or not (self.out / "review" / "index.html").is_file():
+            return False
+        linked = record.get("linked") or {"counts": {}, "sites": []}
+        counted = set(linked["sites"])
         site = str(self.out / "site")
-        return (listed is not None and (self.out / "review" / "index.html").is_file()
-                and all(os.path.isfile(os.path.join(site, rel)) for rel in listed))
+        return (all(os.path.isfile(os.path.join(site, rel)) for rel in record.get("files", []) if rel not in counted)
+                and all((self._stat(source) or (0, 0))[1] == count for source, count in linked["counts"].items()))
+
+    def _hard_links(self, links: Mapping[str, Path]) -> dict:
+        """The built files the site links to, with their link counts now ("counts"), and the site files those counts
+        stand for ("sites"). A site copied where hard links cannot go (count 1) is checked file by file."""
+        kit = self.kit_dir
+        counts: dict[str, int] = {}
+        sites = []
+        for rel, source in links.items():
+            if not source.is_relative_to(kit):
+                continue
+            built = source.relative_to(kit).as_posix()
+            if built not in counts:
+                try:
+                    counts[built] = os.stat(source).st_nlink
+                except OSError:
+                    counts[built] = 0
+                self._stats.pop(built, None)  # its count changed with the links just made
+            if counts[built] > 1:
+                sites.append(rel)
+        return {"counts": {built: count for built, count in counts.items() if count > 1}, "sites": sites}
 
     def _site_files(self) -> set[str] | None:
         record = self.read_json(SITE_FILES)
@@ -393,8 +423,8 @@ class Store:
             return None
         return set(record.get("files", []))
 
-    def _save_site_files(self, files: list[str], complete: bool) -> None:
-        write_atomic(self.out / SITE_FILES, state_json({"complete": complete, "files": files}))
+    def _save_site_files(self, files: list[str], complete: bool, linked: dict | None = None) -> None:
+        write_atomic(self.out / SITE_FILES, state_json({"complete": complete, "files": files, "linked": linked}))
 
     def commit(self) -> None:
         """Write the whole manifest (atomically), then drop the journal it now holds, and the temp files an

@@ -188,6 +188,10 @@ def test_a_build_with_nothing_new_for_the_site_leaves_it_and_any_change_makes_it
     assert ran(now=NOW + timedelta(days=1))
     (site / "en/messages/m02.html").unlink()
     assert ran(now=NOW + timedelta(days=1)) and (site / "en/messages/m02.html").is_file()
+    for download in (next((site / "files").rglob("*.txt")), next((site / "v").rglob("*.txt"))):
+        download.unlink()  # a hard link to a built file: known gone by that file's link count
+        assert ran(now=NOW + timedelta(days=1)) and download.is_file()
+        assert not ran(now=NOW + timedelta(days=1))
     (project.root / "outputs/kit/note/m00/et/m00.txt").unlink()  # a built file gone: rendered again, and shown
     assert ran(now=NOW + timedelta(days=1))
     colours = project.root / "brand/tokens.yaml"
