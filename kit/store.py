@@ -358,7 +358,9 @@ class Store:
             for folder in sorted((f for f in folders if f.is_relative_to(site) and f != site), reverse=True):
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
-        self._save_site_files(sorted(wanted), complete=True, linked=self._hard_links(links))
+        counts, counted = self._hard_links(links)
+        self._save_site_files(sorted(wanted), complete=True,
+                              linked={"counts": counts, "checked": sorted(wanted - counted)})
 
     def _make_pages(self, made: Mapping[str, Made], trusted: bool) -> None:
         """Each page is written as it is made, so no build holds the whole site in memory. The keys are saved
@@ -391,18 +393,17 @@ class Store:
         record = self.read_json(SITE_FILES)
         if not isinstance(record, dict) or record.get("complete") is not True or not (self.out / "review" / "index.html").is_file():
             return False
-        linked = record.get("linked") or {"counts": {}, "sites": []}
-        counted = set(linked["sites"])
+        linked = record.get("linked") or {"counts": {}, "checked": record.get("files", [])}  # an older record
         site = str(self.out / "site")
-        return (all(os.path.isfile(os.path.join(site, rel)) for rel in record.get("files", []) if rel not in counted)
+        return (all(os.path.isfile(os.path.join(site, rel)) for rel in linked["checked"])
                 and all((self._stat(source) or (0, 0))[1] == count for source, count in linked["counts"].items()))
 
-    def _hard_links(self, links: Mapping[str, Path]) -> dict:
-        """The built files the site links to, with their link counts now ("counts"), and the site files those counts
-        stand for ("sites"). A site copied where hard links cannot go (count 1) is checked file by file."""
+    def _hard_links(self, links: Mapping[str, Path]) -> tuple[dict[str, int], set[str]]:
+        """The built files the site links to, with their link counts now, and the site files those counts stand
+        for. A site copied where hard links cannot go (count 1) is checked file by file."""
         kit = self.kit_dir
         counts: dict[str, int] = {}
-        sites = []
+        sites = set()
         for rel, source in links.items():
             if not source.is_relative_to(kit):
                 continue
@@ -414,8 +415,8 @@ class Store:
                     counts[built] = 0
                 self._stats.pop(built, None)  # its count changed with the links just made
             if counts[built] > 1:
-                sites.append(rel)
-        return {"counts": {built: count for built, count in counts.items() if count > 1}, "sites": sites}
+                sites.add(rel)
+        return {built: count for built, count in counts.items() if count > 1}, sites
 
     def _site_files(self) -> set[str] | None:
         record = self.read_json(SITE_FILES)
