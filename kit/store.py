@@ -390,8 +390,8 @@ class Store:
         a hard link to a built file is known by that file's link count, from the stat `is_current` made (one
         site link gone, and the count is one less); every other file by a stat of its own. At 1 000 messages
         that is 5 000 stats instead of 190 000."""
-        record = self.read_json(SITE_FILES)
-        if not isinstance(record, dict) or record.get("complete") is not True or not (self.out / "review" / "index.html").is_file():
+        record = self._site_record()
+        if record is None or not (self.out / "review" / "index.html").is_file():
             return False
         linked = record.get("linked") or {"counts": {}, "checked": record.get("files", [])}  # an older record
         site = str(self.out / "site")
@@ -419,10 +419,15 @@ class Store:
         return {built: count for built, count in counts.items() if count > 1}, sites
 
     def _site_files(self) -> set[str] | None:
+        record = self._site_record()
+        return None if record is None else set(record.get("files", []))
+
+    def _site_record(self) -> dict | None:
+        """What the last site sync left, if it finished (and the site is still there)."""
         record = self.read_json(SITE_FILES)
         if not isinstance(record, dict) or record.get("complete") is not True or not (self.out / "site").is_dir():
             return None
-        return set(record.get("files", []))
+        return record
 
     def _save_site_files(self, files: list[str], complete: bool, linked: dict | None = None) -> None:
         write_atomic(self.out / SITE_FILES, state_json({"complete": complete, "files": files, "linked": linked}))
@@ -437,8 +442,10 @@ class Store:
         (self.out / JOURNAL).unlink(missing_ok=True)
         # outputs/kit is walked for a killed write's temp files only after a process wrote there (the walk meets
         # every built file: a second at 1 000 messages).
-        kit_too = self._writing or (self.out / WRITING).exists() or self._interrupted
-        for folder, pattern in ((self.out, ".*.tmp"), (self.out / "review", ".*.tmp"), *[(self.kit_dir, "**/.*.tmp")] * kit_too):
+        sweep = [(self.out, ".*.tmp"), (self.out / "review", ".*.tmp")]
+        if (self.out / WRITING).exists() or self._interrupted:
+            sweep.append((self.kit_dir, "**/.*.tmp"))
+        for folder, pattern in sweep:
             for leftover in folder.glob(pattern):
                 leftover.unlink(missing_ok=True)
         (self.out / WRITING).unlink(missing_ok=True)
