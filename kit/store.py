@@ -81,6 +81,11 @@ def _same_file(source: Path, target: Path) -> bool:
     return (there.st_ino, there.st_dev) == (here.st_ino, here.st_dev)
 
 
+def _linked_path(rel: str) -> str:
+    """The built file a download of the site stands for: files/<path> and v/<checksum>/files/<path> are <path>."""
+    return rel.split("files/", 1)[1] if rel.startswith(("files/", "v/")) and "files/" in rel else ""
+
+
 def read_journal(path: Path) -> dict[str, dict]:
     """The entries of a journal. A line torn by a kill is not valid JSON (nor is the next build's first line,
     appended to it): such a line is skipped, and its job is simply rendered again."""
@@ -336,13 +341,19 @@ class Store:
         site = self.out / "site"
         made = made or {}
         wanted = set(generated) | set(made) | set(links) | kept
-        listed = self._site_files()
+        record = self._site_record()
+        listed = None if record is None else set(record.get("files", []))
         self._save_site_files(sorted(wanted | (listed or set())), complete=False)
         for rel, data in generated.items():
             self.write_file(f"site/{rel}", data)
         self._make_pages(made, trusted=listed is not None)
+        still_linked = self._still_linked(links, listed or set(), (record or {}).get("linked"))
+        touched = set()
         for rel, source in links.items():
-            link_atomic(source, site / rel)
+            if rel not in still_linked:
+                link_atomic(source, site / rel)
+                touched.add(rel)
+        removed = set()
         if listed is None:
             for path in sorted(site.rglob("*"), reverse=True):
                 rel = path.relative_to(site).as_posix()
@@ -352,13 +363,15 @@ class Store:
                     path.rmdir()
         else:
             folders: set[Path] = set()
-            for rel in sorted(listed - wanted):
+            removed = listed - wanted
+            for rel in sorted(removed):
                 (site / rel).unlink(missing_ok=True)
                 folders.update((site / rel).parents)
             for folder in sorted((f for f in folders if f.is_relative_to(site) and f != site), reverse=True):
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
-        counts, counted = self._hard_links(links)
+        changed = {_linked_path(rel) for rel in touched | removed}  # built files whose link counts may have moved
+        counts, counted = self._hard_links(links, changed if listed is not None else None)
         self._save_site_files(sorted(wanted), complete=True,
                               linked={"counts": counts, "checked": sorted(wanted - counted)})
 
@@ -398,25 +411,44 @@ class Store:
         return (all(os.path.isfile(os.path.join(site, rel)) for rel in linked["checked"])
                 and all((self._stat(source) or (0, 0))[1] == count for source, count in linked["counts"].items()))
 
-    def _hard_links(self, links: Mapping[str, Path]) -> tuple[dict[str, int], set[str]]:
+    def _still_linked(self, links: Mapping[str, Path], listed: set[str], linked: dict | None) -> set[str]:
+        """The site files that are still the hard links the last sync left to the same built files, so need no
+        two stats each (260 000 at 1 000 messages). A built file rewritten since is a new file with one link;
+        an old one whose link count is what the last sync counted has lost and gained no site link."""
+        if not linked:
+            return set()
+        checked, counts = set(linked["checked"]), linked["counts"]
+        still = set()
+        for rel, source in links.items():
+            built = self._built_path(source)
+            if (built is not None and _linked_path(rel) == built and rel in listed and rel not in checked
+                    and counts.get(built) == (self._stat(built) or (0, 0))[1]):
+                still.add(rel)
+        return still
+
+    def _hard_links(self, links: Mapping[str, Path], changed: set[str] | None = None) -> tuple[dict[str, int], set[str]]:
         """The built files the site links to, with their link counts now, and the site files those counts stand
-        for. A site copied where hard links cannot go (count 1) is checked file by file."""
-        kit = self.kit_dir
+        for. A site copied where hard links cannot go (count 1) is checked file by file. `changed`: the built files
+        whose links this sync made or removed (None: any); the others keep the counts they had before it."""
         counts: dict[str, int] = {}
         sites = set()
         for rel, source in links.items():
-            if not source.is_relative_to(kit):
+            built = self._built_path(source)
+            if built is None:
                 continue
-            built = source.relative_to(kit).as_posix()
             if built not in counts:
-                try:
-                    counts[built] = os.stat(source).st_nlink
-                except OSError:
-                    counts[built] = 0
-                self._stats.pop(built, None)  # its count changed with the links just made
+                if changed is None or built in changed:
+                    self._stats.pop(built, None)  # its count changed with the links just made or removed
+                counts[built] = (self._stat(built) or (0, 0))[1]
             if counts[built] > 1:
                 sites.add(rel)
         return {built: count for built, count in counts.items() if count > 1}, sites
+
+    def _built_path(self, source: Path) -> str | None:
+        """The path of `source` in outputs/kit, or None when it is elsewhere (a kept copy, a brand file). By
+        string: pathlib's relative_to, asked for every file of the site, was a second at 1 000 messages."""
+        text, folder = str(source), self._kit_folder + os.sep
+        return text[len(folder):] if text.startswith(folder) else None
 
     def _site_files(self) -> set[str] | None:
         record = self._site_record()
