@@ -238,3 +238,27 @@ def test_a_sync_links_only_the_downloads_that_changed_and_every_download_is_its_
     assert set(made) - assets == {"m02.txt"}, made
     downloads_are_built_files()
     assert replaced.read_text(encoding="utf-8") != "something else"
+
+
+def test_a_rebuild_makes_the_page_data_only_of_the_messages_on_pages_made_again(project, monkeypatch):
+    """A message's page data (its body as HTML, its material, its captions read from disk) are made only for a
+    page being made: after one edit, not for every message of the site (3 000 at 1 000 messages)."""
+    import kit.site.pages
+
+    many(project)
+    site_build(project)
+    made: list[str] = []
+    real = kit.site.pages._material
+    monkeypatch.setattr(kit.site.pages, "_material",
+                        lambda ctx, registry, catalog, lang, message, *rest: made.append(message.id)
+                        or real(ctx, registry, catalog, lang, message, *rest))
+    site_build(project, site_only=True)
+    assert made == [], "no page changed, yet message data were made"
+
+    et = project.root / "messages/m23/et.md"  # the oldest: on a month page of its own municipality's, with few others
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka!"), encoding="utf-8")
+    site_build(project)
+    assert "m23" in made
+    assert "m00" not in made, "the newest message's data were made, though no page of it changed"
+    assert len(set(made)) <= 4, sorted(set(made))  # m23 and the messages on its month pages
+    assert "Tule ikka!" in (project.root / "outputs/site/et/messages/m23.html").read_text(encoding="utf-8")

@@ -8,9 +8,7 @@ job keeps its previous public version (kit/site/public.py), files and all, or st
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import pickle
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import lru_cache, partial
@@ -25,7 +23,8 @@ from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
 from kit.site.handoff import posts_csvs
 from kit.filecache import code_version, folder_digest
-from kit.site.pages import WEB_FONT_ROLES, Page, render_pages, site_assets, site_pages, web_font_name, woff2
+from kit.site.pages import (WEB_FONT_ROLES, Page, render_pages, site_assets, site_pages, value_digest, web_font_name,
+                            woff2)
 from kit.site.public import save_record
 from kit.site.review import review_sheet, status_group
 from kit.site.seo import head_links, search_files
@@ -65,7 +64,7 @@ def site_key(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Sto
     renderers' (a job's input hash covers its renderer's code, and its outputs, parameters and members). What the
     stage reads besides is its own state in outputs/state, left by the stage that made the key."""
     moments = [(m.id, status_group(m, ctx.now), m.is_public(ctx.now)) for m in ctx.messages.values()]
-    return _digest((code_version(), ctx.settings, folder_digest(ctx.brand.root), sorted(ctx.messages.items()),
+    return value_digest((code_version(), ctx.settings, folder_digest(ctx.brand.root), sorted(ctx.messages.items()),
                     dict(ctx.intros), moments, [(job.key, job.input_hash) for job in jobs], store.digest(),
                     [repr(w) for w in warnings],
                     registry.names()))
@@ -79,7 +78,8 @@ def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     feeds, feed_list = _feeds(ctx, catalog, store)
     bundles = _bundles(ctx, catalog, store)
     posts = posts_csvs(ctx, catalog)  # for scheduling tools; pages link them as they do the bundles, with the size
-    pages = site_pages(ctx, registry, catalog, feed_list, {**bundles, **{path: len(data) for path, data in posts.items()}})
+    sizes = {**bundles, **{path: len(data) for path, data in posts.items()}}
+    pages = site_pages(ctx, registry, catalog, feed_list, sizes, stamp=_data_stamp(ctx, registry))
     paths = [page.path for page in pages]
     heads = head_links(ctx, paths)
     render = render_pages(pages, heads)
@@ -116,21 +116,16 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
     return documents, listed
 
 
+def _data_stamp(ctx: RenderContext, registry: Registry) -> str:
+    """What a message's page data depend on besides the message and its files (kit/site/pages.py MessageData):
+    the brand as loaded, the settings, and each renderer's code (a presentation may come from a plug-in)."""
+    return value_digest((ctx.brand, ctx.settings, [(renderer.name, renderer.code_hash) for renderer in registry]))
+
+
 def _page_key(page: Page, head: str) -> str:
     """What a page is made from: its data, its head links and kit's own code (templates, labels, filters). The
     same key as the last build's, and the page on disk is that build's: it is not made again."""
-    return _digest((code_version(), page.template, page.context, head))
-
-
-def _digest(value) -> str:
-    """The SHA-256 of a value pickled without pickle's memo: its back-references follow which objects happen to
-    be shared (a message read anew or taken from the message memo), not what they hold; with it, the build after
-    a memo was written made half the pages again."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-    pickler.dump(value)
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+    return value_digest((code_version(), page.template, page.context, head))
 
 
 def _page_number(path: str) -> int:
