@@ -23,7 +23,10 @@ MANIFEST = "manifest.json"
 # finished. Read on top of the manifest, folded into it by `commit`, then removed.
 JOURNAL = "manifest.journal"
 WRITING = "manifest.writing"  # there while a process writes outputs/kit: a kill leaves it, and maybe temp files
-SITE_FILES = "state/site-files.json"  # every file outputs/site holds, as the last sync left it
+# Every file outputs/site holds, as the last sync left it, and the link counts of the built files it links to: a
+# pickle, not JSON (190 000 names at 1 000 messages; JSON took a quarter of a second each way).
+SITE_FILES = "state/site-files.pickle"
+OLD_SITE_FILES = "state/site-files.json"  # the same as JSON, as kit wrote it before
 PAGE_KEYS = "state/page-keys.json"  # site page -> the key of the data it was last made from (Made)
 MESSAGE_MEMO = "state/messages.pickle"  # each message folder as the last build loaded it (kit/content.py Loaded)
 
@@ -58,7 +61,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
-def link_atomic(source: Path, target: Path) -> None:
+def link_atomic(source: str | Path, target: Path) -> None:
     """Hard-link a built file into the site (no copy: the site costs no extra disk); a copy across devices."""
     if _same_file(source, target):
         return
@@ -72,7 +75,7 @@ def link_atomic(source: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
-def _same_file(source: Path, target: Path) -> bool:
+def _same_file(source: str | Path, target: Path) -> bool:
     """os.path.samefile in two stats, and False when the target is missing (run for every file of the site)."""
     try:
         there, here = os.stat(target), os.stat(source)
@@ -106,9 +109,13 @@ def read_journal(path: Path) -> dict[str, dict]:
 @dataclass(frozen=True)
 class BuiltFile:
     path: str  # relative to outputs/kit
-    source: Path  # where it is on disk
+    location: str  # where it is on disk (a string: a Path for each of 130 000 files took half a second)
     sha256: str
     size: int
+
+    @property
+    def source(self) -> Path:
+        return Path(self.location)
 
 
 @dataclass(frozen=True)
@@ -156,8 +163,12 @@ class Store:
 
     def is_current(self, job: Job) -> bool:
         entry = self._jobs.get(job.key)
-        return bool(entry and entry.get("hash") == job.input_hash and not entry.get("error")
-                    and all(self._size(p) is not None for p in job.outputs))
+        if not entry or entry.get("hash") != job.input_hash or entry.get("error"):
+            return False
+        for rel in job.outputs:  # a loop, not all() over a generator: asked twice for each of 37 000 jobs
+            if self._stat(rel) is None:
+                return False
+        return True
 
     def _size(self, rel: str) -> int | None:
         found = self._stat(rel)
@@ -166,7 +177,7 @@ class Store:
     def _stat(self, rel: str) -> tuple[int, int] | None:
         if rel not in self._stats:
             try:  # os, not pathlib: this runs for every file of every job
-                found = os.stat(os.path.join(self._kit_folder, rel))
+                found = os.stat(f"{self._kit_folder}/{rel}")
                 self._stats[rel] = (found.st_size, found.st_nlink) if stat.S_ISREG(found.st_mode) else None
             except OSError:
                 self._stats[rel] = None
@@ -192,9 +203,9 @@ class Store:
             size = self._size(rel)
             if size is None:
                 continue  # a new job that failed has no files yet
-            source = self.kit_dir / rel
-            digest = known.get(rel) or hashlib.sha256(source.read_bytes()).hexdigest()
-            files.append(BuiltFile(path=rel, source=source, sha256=digest, size=size))
+            location = f"{self._kit_folder}/{rel}"
+            digest = known.get(rel) or hashlib.sha256(Path(location).read_bytes()).hexdigest()
+            files.append(BuiltFile(path=rel, location=location, sha256=digest, size=size))
         return BuiltJob(key=job.key, input_hash=entry.get("hash", ""), files=tuple(files),
                         warnings=tuple(entry.get("warnings", ())), error=entry.get("error", ""))
 
@@ -330,24 +341,25 @@ class Store:
         except OSError:
             return None
 
-    def sync_site(self, generated: dict[str, bytes], links: dict[str, Path], kept: set[str],
+    def sync_site(self, generated: dict[str, bytes], links: Mapping[str, str | Path], kept: set[str],
                   made: Mapping[str, Made] | None = None) -> None:
         """Make outputs/site exactly: the generated files, the `made` pages (each made only when its key differs
         from the one it was last made with, or its file is gone), hard links to built files, and `kept` files;
         everything else there is removed. What to remove comes from the list of files the last sync left
-        (SITE_FILES), not from walking the site (130 000 files at 1 000 messages): before anything is written
-        the list grows to hold every file this sync may leave, so a sync killed midway still leaves no file
-        unlisted. Without a complete list (a first build, an older kit, a killed sync) the site is walked."""
+        (SITE_FILES), not from walking the site (130 000 files at 1 000 messages). The list is cleared before
+        anything is written, so a sync killed midway leaves none; without one (a first build, an older kit, a
+        killed sync) the site is walked."""
         site = self.out / "site"
         made = made or {}
         wanted = set(generated) | set(made) | set(links) | kept
         record = self._site_record()
-        listed = None if record is None else set(record.get("files", []))
-        self._save_site_files(sorted(wanted | (listed or set())), complete=False)
+        listed = None if record is None else set(record["files"])
+        self._save_site_files(None)  # a sync killed from here on leaves no complete list: the next one walks the site
         for rel, data in generated.items():
             self.write_file(f"site/{rel}", data)
         self._make_pages(made, trusted=listed is not None)
-        still_linked = self._still_linked(links, listed or set(), (record or {}).get("linked"))
+        built = {rel: self._built_path(source) for rel, source in links.items()}  # None: not in outputs/kit
+        still_linked = self._still_linked(built, listed or set(), (record or {}).get("linked"))
         touched = set()
         for rel, source in links.items():
             if rel not in still_linked:
@@ -371,9 +383,8 @@ class Store:
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()
         changed = {_linked_path(rel) for rel in touched | removed}  # built files whose link counts may have moved
-        counts, counted = self._hard_links(links, changed if listed is not None else None)
-        self._save_site_files(sorted(wanted), complete=True,
-                              linked={"counts": counts, "checked": sorted(wanted - counted)})
+        counts, counted = self._hard_links(built, changed if listed is not None else None)
+        self._save_site_files({"files": wanted, "linked": {"counts": counts, "checked": wanted - counted}})
 
     def _make_pages(self, made: Mapping[str, Made], trusted: bool) -> None:
         """Each page is written as it is made, so no build holds the whole site in memory. The keys are saved
@@ -406,63 +417,59 @@ class Store:
         record = self._site_record()
         if record is None or not (self.out / "review" / "index.html").is_file():
             return False
-        linked = record.get("linked") or {"counts": {}, "checked": record.get("files", [])}  # an older record
         site = str(self.out / "site")
-        return (all(os.path.isfile(os.path.join(site, rel)) for rel in linked["checked"])
-                and all((self._stat(source) or (0, 0))[1] == count for source, count in linked["counts"].items()))
+        return (all(os.path.isfile(os.path.join(site, rel)) for rel in record["linked"]["checked"])
+                and all((self._stat(built) or (0, 0))[1] == count for built, count in record["linked"]["counts"].items()))
 
-    def _still_linked(self, links: Mapping[str, Path], listed: set[str], linked: dict | None) -> set[str]:
+    def _still_linked(self, built: Mapping[str, str | None], listed: set[str], linked: dict | None) -> set[str]:
         """The site files that are still the hard links the last sync left to the same built files, so need no
         two stats each (260 000 at 1 000 messages). A built file rewritten since is a new file with one link;
-        an old one whose link count is what the last sync counted has lost and gained no site link."""
+        an old one whose link count is what the last sync counted has lost and gained no site link.
+        `built`: site path -> the built file it links to."""
         if not linked:
             return set()
-        checked, counts = set(linked["checked"]), linked["counts"]
-        still = set()
-        for rel, source in links.items():
-            built = self._built_path(source)
-            if (built is not None and _linked_path(rel) == built and rel in listed and rel not in checked
-                    and counts.get(built) == (self._stat(built) or (0, 0))[1]):
-                still.add(rel)
-        return still
+        checked, counts = linked["checked"], linked["counts"]
+        return {rel for rel, path in built.items()
+                if path is not None and _linked_path(rel) == path and rel in listed and rel not in checked
+                and counts.get(path) == (self._stat(path) or (0, 0))[1]}
 
-    def _hard_links(self, links: Mapping[str, Path], changed: set[str] | None = None) -> tuple[dict[str, int], set[str]]:
+    def _hard_links(self, built: Mapping[str, str | None], changed: set[str] | None = None) -> tuple[dict[str, int], set[str]]:
         """The built files the site links to, with their link counts now, and the site files those counts stand
-        for. A site copied where hard links cannot go (count 1) is checked file by file. `changed`: the built files
-        whose links this sync made or removed (None: any); the others keep the counts they had before it."""
+        for. A site copied where hard links cannot go (count 1) is checked file by file. `built`: site path ->
+        the built file it links to; `changed`: the built files whose links this sync made or removed (None: any);
+        the others keep the counts they had before it."""
         counts: dict[str, int] = {}
         sites = set()
-        for rel, source in links.items():
-            built = self._built_path(source)
-            if built is None:
+        for rel, path in built.items():
+            if path is None:
                 continue
-            if built not in counts:
-                if changed is None or built in changed:
-                    self._stats.pop(built, None)  # its count changed with the links just made or removed
-                counts[built] = (self._stat(built) or (0, 0))[1]
-            if counts[built] > 1:
+            if path not in counts:
+                if changed is None or path in changed:
+                    self._stats.pop(path, None)  # its count changed with the links just made or removed
+                counts[path] = (self._stat(path) or (0, 0))[1]
+            if counts[path] > 1:
                 sites.add(rel)
-        return {built: count for built, count in counts.items() if count > 1}, sites
+        return {path: count for path, count in counts.items() if count > 1}, sites
 
-    def _built_path(self, source: Path) -> str | None:
+    def _built_path(self, source: str | Path) -> str | None:
         """The path of `source` in outputs/kit, or None when it is elsewhere (a kept copy, a brand file). By
         string: pathlib's relative_to, asked for every file of the site, was a second at 1 000 messages."""
         text, folder = str(source), self._kit_folder + os.sep
         return text[len(folder):] if text.startswith(folder) else None
 
-    def _site_files(self) -> set[str] | None:
-        record = self._site_record()
-        return None if record is None else set(record.get("files", []))
-
     def _site_record(self) -> dict | None:
-        """What the last site sync left, if it finished (and the site is still there)."""
-        record = self.read_json(SITE_FILES)
-        if not isinstance(record, dict) or record.get("complete") is not True or not (self.out / "site").is_dir():
+        """What the last site sync left, if it finished (and the site is still there): {"files": set of site
+        paths, "linked": {"counts": built path -> link count, "checked": set of site paths not counted}}."""
+        record = self.read_memo(SITE_FILES)
+        if (not isinstance(record, dict) or not isinstance(record.get("files"), set)
+                or not isinstance(record.get("linked"), dict) or not (self.out / "site").is_dir()):
             return None
         return record
 
-    def _save_site_files(self, files: list[str], complete: bool, linked: dict | None = None) -> None:
-        write_atomic(self.out / SITE_FILES, state_json({"complete": complete, "files": files, "linked": linked}))
+    def _save_site_files(self, record: dict | None) -> None:
+        """The record of a finished sync, or None as a sync begins."""
+        self.write_memo(SITE_FILES, record)
+        (self.out / OLD_SITE_FILES).unlink(missing_ok=True)
 
     def commit(self) -> None:
         """Write the whole manifest (atomically), then drop the journal it now holds, and the temp files an

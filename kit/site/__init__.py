@@ -84,8 +84,8 @@ def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     heads = head_links(ctx, paths)
     render = render_pages(pages, heads)
     made = {page.path: Made(_page_key(page, heads[page.path]), partial(render, page)) for page in pages}
-    links = {**{f"files/{file.path}": file.source for file in catalog.files},  # the latest copy, for press and newsletters
-             **{file.href: file.source for file in catalog.files}}  # what pages and feeds name, with its checksum
+    links = {**{f"files/{file.path}": file.location for file in catalog.files},  # the latest copy, for press and newsletters
+             **{file.href: file.location for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
     fonts = web_fonts.write(store)
     store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,

@@ -23,7 +23,7 @@ NOT_REBUILT = "it changed and this build did not render it (kit build --message,
 @dataclass(frozen=True)
 class SiteFile:
     path: str  # relative to outputs/kit and to outputs/site/files
-    source: Path
+    location: str  # where it is on disk: in outputs/kit, or a kept version's in outputs/site
     kind: str  # renderer name: social, poster, newsletter, press
     variant: str
     lang: str
@@ -34,6 +34,10 @@ class SiteFile:
     role: str = "download"
     of: str = ""
     rss_rank: int = 50
+
+    @property
+    def source(self) -> Path:
+        return Path(self.location)
 
     @property
     def media_type(self) -> str:
@@ -185,7 +189,7 @@ def _files_of(registry: Registry, store: Store):
         result = []
         for file in built.files if built else ():
             shown = presentation.show(file.path)
-            result.append(SiteFile(path=file.path, source=file.source, kind=job.kind, variant=job.variant,
+            result.append(SiteFile(path=file.path, location=file.location, kind=job.kind, variant=job.variant,
                                    lang=job.lang, municipality=job.params.get("municipality", ""), size=file.size,
                                    sha256=file.sha256, role=shown.role, of=shown.of,
                                    rss_rank=presentation.rss_rank))

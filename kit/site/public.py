@@ -68,7 +68,7 @@ def _files(rows: list[dict], store: Store, site_file: SiteFileMaker) -> tuple | 
         source = store.published_file(f"files/{row['path']}", row["size"], row["sha256"])
         if source is None:
             return None  # a file of that version is gone or changed: it cannot be served whole
-        files.append(site_file(source=source, **{k: row[k] for k in FILE_FIELDS if k in row}))  # older: defaults
+        files.append(site_file(location=str(source), **{k: row[k] for k in FILE_FIELDS if k in row}))  # older: defaults
     return tuple(files)
 
 
