@@ -144,7 +144,7 @@ class Store:
     _digest: str = ""  # of the manifest as last committed (see `digest`)
     _changed: bool = False  # the manifest on disk no longer says all: `commit` writes it
     _writing: bool = False  # this process has begun writing outputs/kit (see WRITING)
-    _interrupted: bool = False  # a journal was left: a build (maybe of an older kit) was killed
+    _interrupted: bool = False  # a journal or the WRITING mark was left: a build (maybe of an older kit) was killed
 
     @classmethod
     def open(cls, out: Path) -> "Store":
@@ -155,7 +155,7 @@ class Store:
         journal = read_journal(out / JOURNAL)  # jobs an interrupted build (or the studio's first preview) finished
         jobs.update(journal)
         return cls(out=out, _jobs=jobs, _changed=bool(journal) or not (out / MANIFEST).is_file(),
-                   _interrupted=(out / JOURNAL).exists())
+                   _interrupted=(out / JOURNAL).exists() or (out / WRITING).exists())
 
     @cached_property
     def kit_dir(self) -> Path:
@@ -479,10 +479,11 @@ class Store:
             write_atomic(self.out / MANIFEST, manifest)
             self._digest, self._changed = hashlib.sha256(manifest).hexdigest(), False
         (self.out / JOURNAL).unlink(missing_ok=True)
-        # outputs/kit is walked for a killed write's temp files only after a process wrote there (the walk meets
-        # every built file: a second at 1 000 messages).
+        # outputs/kit is walked for a killed write's temp files only when a process that wrote there was killed
+        # (it left the WRITING mark, or a journal): the walk meets every built file, 1.5 s at 1 000 messages, and
+        # this process's own writes leave none (write_atomic removes its temp file on any exception).
         sweep = [(self.out, ".*.tmp"), (self.out / "review", ".*.tmp")]
-        if (self.out / WRITING).exists() or self._interrupted:
+        if self._interrupted:
             sweep.append((self.kit_dir, "**/.*.tmp"))
         for folder, pattern in sweep:
             for leftover in folder.glob(pattern):
