@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from collections.abc import Mapping
 
 from kit.brand import CORE_INPUTS, fingerprint
 from kit.model import Job, Message
-from kit.render import Registry, RenderContext
+from kit.render import JobSpec, Registry, RenderContext
 
 
 def buildable(message: Message) -> bool:
@@ -20,36 +20,42 @@ def plan(ctx: RenderContext, registry: Registry) -> list[Job]:
     code_hashes = {renderer.name: renderer.code_hash for renderer in registry}
     brand_hashes = {renderer.name: fingerprint(ctx.brand.root, CORE_INPUTS + renderer.brand_inputs)
                     for renderer in registry}
+    settings = [ctx.settings.site_url, list(ctx.settings.languages), ctx.settings.default_timezone, ctx.settings.utm,
+                ctx.settings.utm_campaign]
+
+    def inputs(content: str, kind: str) -> InputHash:
+        return InputHash(content, brand_hashes[kind], code_hashes[kind], settings)
+
     for message in ctx.messages.values():
         if not buildable(message):
             continue
+        of_message = {renderer.name: inputs(message.fingerprint, renderer.name) for renderer in registry}
         for lang in ctx.settings.languages:
             for renderer in registry:
                 for spec in renderer.plan(message, lang, ctx):
-                    job = Job(kind=renderer.name, message_id=message.id, lang=lang, variant=spec.variant,
-                              outputs=spec.outputs, params=dict(spec.params))
-                    jobs.append(_with_hash(job, message.fingerprint, ctx, code_hashes[renderer.name],
-                                           brand_hashes[renderer.name]))
+                    jobs.append(of_message[renderer.name].job(renderer.name, message.id, lang, spec, members=()))
     for renderer in (r for r in registry if r.plan_issues):
         for lang in ctx.settings.languages:
             for spec in renderer.plan_issues(lang, ctx):
-                job = Job(kind=renderer.name, message_id=spec.variant, lang=lang, variant=spec.variant,
-                          outputs=spec.outputs, params=dict(spec.params), members=spec.members)
                 members = "".join(ctx.messages[m].fingerprint for m in spec.members)
-                jobs.append(_with_hash(job, members, ctx, code_hashes[renderer.name], brand_hashes[renderer.name]))
+                jobs.append(inputs(members, renderer.name).job(renderer.name, spec.variant, lang, spec, spec.members))
     return jobs
 
 
-def _with_hash(job: Job, content: str, ctx: RenderContext, code_hash: str, brand_hash: str) -> Job:
-    """Everything that goes into a job: its message's files, its brand files, the renderer's code, the settings."""
-    inputs = {
-        "job": [job.kind, job.message_id, job.lang, job.variant, list(job.outputs), sorted(job.params.items()),
-                list(job.members)],
-        "content": content,
-        "brand": brand_hash,
-        "code": code_hash,
-        "settings": [ctx.settings.site_url, list(ctx.settings.languages), ctx.settings.default_timezone,
-                     ctx.settings.utm, ctx.settings.utm_campaign],
-    }
-    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-    return replace(job, input_hash=digest)
+class InputHash:
+    """A job's input hash: the SHA-256 of the JSON of everything that goes into it (its message's files, its brand
+    files, the renderer's code, the settings), keys sorted, as `json.dumps(inputs, sort_keys=True)` writes it. The
+    parts a message's jobs share are encoded once for all of them (37 000 jobs at 1 000 messages); the text is
+    byte for byte the same (tests/test_build.py), so no job's hash changed with the speed-up."""
+
+    def __init__(self, content: str, brand_hash: str, code_hash: str, settings: list):
+        self.head = (f'{{"brand": {json.dumps(brand_hash)}, "code": {json.dumps(code_hash)}, '
+                     f'"content": {json.dumps(content)}, "job": ')
+        self.tail = f', "settings": {json.dumps(settings, sort_keys=True)}}}'
+
+    def job(self, kind: str, message_id: str, lang: str, spec: JobSpec, members: tuple[str, ...]) -> Job:
+        params: Mapping[str, str] = dict(spec.params)
+        fields = [kind, message_id, lang, spec.variant, list(spec.outputs), sorted(params.items()), list(members)]
+        text = self.head + json.dumps(fields, sort_keys=True) + self.tail
+        return Job(kind=kind, message_id=message_id, lang=lang, variant=spec.variant, outputs=spec.outputs,
+                   params=params, members=members, input_hash=hashlib.sha256(text.encode()).hexdigest())

@@ -630,3 +630,34 @@ def test_only_the_build_after_a_killed_write_searches_the_built_files_for_temp_f
     (out / "manifest.writing").touch()
     Store.open(out).commit()
     assert not leftover.exists() and not (out / "manifest.writing").exists()
+
+
+def test_a_jobs_input_hash_is_the_sha256_of_all_its_inputs_as_sorted_json(project):
+    """The input hash decides what is rendered again; it must not change when the planning gets faster (every
+    job of every project would be rendered again). It is the SHA-256 of this JSON, keys sorted, for the jobs
+    of a message and for a newsletter issue's alike."""
+    import hashlib
+
+    from kit.brand import CORE_INPUTS, fingerprint
+
+    project.add("a")
+    project.add("b")
+    ctx = context(project)
+    registry = builtin_registry()
+    jobs = plan(ctx, registry)
+    assert {job.kind for job in jobs if job.members}, "the project was meant to have a newsletter issue"
+    for job in jobs:
+        renderer = next(r for r in registry if r.name == job.kind)
+        of_several = job.sources != (job.message_id,)  # a newsletter issue, a municipality calendar (maybe empty)
+        content = "".join(ctx.messages[m].fingerprint for m in job.members) if of_several else \
+            ctx.messages[job.message_id].fingerprint
+        inputs = {
+            "job": [job.kind, job.message_id, job.lang, job.variant, list(job.outputs), sorted(job.params.items()),
+                    list(job.members)],
+            "content": content,
+            "brand": fingerprint(ctx.brand.root, CORE_INPUTS + renderer.brand_inputs),
+            "code": renderer.code_hash,
+            "settings": [ctx.settings.site_url, list(ctx.settings.languages), ctx.settings.default_timezone,
+                         ctx.settings.utm, ctx.settings.utm_campaign],
+        }
+        assert job.input_hash == hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest(), job.key
