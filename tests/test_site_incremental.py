@@ -262,3 +262,22 @@ def test_a_rebuild_makes_the_page_data_only_of_the_messages_on_pages_made_again(
     assert "m00" not in made, "the newest message's data were made, though no page of it changed"
     assert len(set(made)) <= 4, sorted(set(made))  # m23 and the messages on its month pages
     assert "Tule ikka!" in (project.root / "outputs/site/et/messages/m23.html").read_text(encoding="utf-8")
+
+
+def test_the_public_record_is_read_only_when_a_message_is_held_back(project, monkeypatch):
+    """The record of what the site holds (30 MB at 1 000 messages) is needed only to keep the previous version of a
+    message not published whole; a build with none held back does not read it."""
+    import kit.site.catalog
+
+    many(project, 3)
+    site_build(project)
+    reads: list[int] = []
+    real = kit.site.catalog.load_record
+    monkeypatch.setattr(kit.site.catalog, "load_record", lambda store: reads.append(1) or real(store))
+    site_build(project, site_only=True)
+    assert reads == []
+    et = project.root / "messages/m01/et.md"
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "VIGA"), encoding="utf-8")
+    report = site_build(project, failing=1)
+    assert reads == [1] and any(line.startswith("m01:") for line in report.held_back), report.held_back
+    assert "VIGA" not in (project.root / "outputs/site/et/messages/m01.html").read_text(encoding="utf-8")

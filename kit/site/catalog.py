@@ -5,9 +5,10 @@ withdrawn messages have no entry, so no page, feed or bundle can name or contain
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 
 from kit.media import media_type
@@ -107,7 +108,7 @@ class Catalog:
 
 def build_catalog(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store) -> Catalog:
     """Each public message is published whole: every job current, or else its previous public version."""
-    record = load_record(store)
+    record = cache(partial(load_record, store))  # read only if a message or issue is held back (30 MB at 1 000)
     _site_files = _files_of(registry, store)
     by_message: dict[str, list[Job]] = {}
     # An output made of several messages (a newsletter issue, a municipality calendar) may hold none yet.
@@ -128,7 +129,7 @@ def build_catalog(ctx: RenderContext, registry: Registry, jobs: list[Job], store
         if store.is_current(job) and not waiting:
             issues[key] = Published(files=tuple(_site_files(job)), members=job.members)
             continue
-        previous = previous_issue(record, key, store, SiteFile)
+        previous = previous_issue(record(), key, store, SiteFile)
         kept = previous is not None and all(on_site(m) for m in previous.members)
         if previous is not None and kept:
             issues[key] = previous
@@ -138,7 +139,8 @@ def build_catalog(ctx: RenderContext, registry: Registry, jobs: list[Job], store
     return _catalog(units, issues, tuple(held))
 
 
-def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: dict, site_files):
+def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: Callable[[], dict],
+              site_files):
     """message id -> Published for every public message (new, or kept), the held-back lines and ids."""
     units, held, held_ids = {}, [], set()
     for mid, mine in by_message.items():
@@ -149,7 +151,7 @@ def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store
             units[mid] = Published(files=tuple(f for job in mine for f in site_files(job)),
                                    message=ctx.messages[mid])
             continue
-        previous = previous_message(record, mid, store, SiteFile)
+        previous = previous_message(record(), mid, store, SiteFile)
         kept = previous is not None and previous.message is not None and previous.message.is_public(ctx.now)
         if previous is not None and kept:
             units[mid] = previous
