@@ -51,8 +51,15 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
     tasks = [(renderer.name, message.id, lang) for renderer in registry if renderer.check
              for message in ctx.messages.values() if buildable(message) and (not messages or message.id in messages)
              for lang in settings.languages if not current.get((renderer.name, message.id, lang), False)]
-    for found in _run_checks(tasks, ctx, registry):
+    # A renderer that plans nothing of a message (a calendar, for a message with no event) has nothing to lay
+    # out for it: its pre-flight runs here. Sent to worker processes, 1 800 such calendar checks at 1 000
+    # messages took a second and a half of every `kit check`.
+    unplanned = [task for task in tasks if task not in current]
+    for found in _run_checks([task for task in tasks if task in current], ctx, registry):
         problems.extend(found)
+    use_here(ctx, registry)
+    for task in unplanned:
+        problems.extend(_check(task))
     # The Tartu 2024 partner review rule ranks a project's messages together, so it sees all of them.
     problems.extend(p for p in partner_problems(content.messages, settings) if _concerns(p, settings, messages))
     return sorted(set(problems))

@@ -19,11 +19,13 @@ import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
 
 from kit.errors import Problem
+from kit.filecache import by_file_version
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, Presentation, RenderContext, Renderer
@@ -234,14 +236,19 @@ def published_version(ctx: RenderContext, message_id: str) -> dict | None:
     writes (kit/site/public.py, outputs/state/public.json). Read as JSON here, not through kit.site: the
     calendar's code hash covers what it imports, and the site's code does not shape a calendar."""
     try:
-        record = json.loads((ctx.settings.out / PUBLIC_RECORD).read_text(encoding="utf-8"))
-        message = record["messages"][message_id]["message"]
+        message = _public_record(ctx.settings.out / PUBLIC_RECORD)["messages"][message_id]["message"]
         event = message["event"]
         return {"updated": _moment(message["updated"]), "start": _moment(event["start"]),
                 "end": _moment(event["end"]) if event.get("end") else None,
                 "venues": dict(event["venues"]), "address": event.get("address", "")}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # never published, not an event then, or a record an older kit wrote: nothing to compare
+
+
+@by_file_version(maxsize=1)
+def _public_record(path: Path) -> dict:
+    """The record parsed once per process and version of the file (30 MB at 1 000 messages), not once per event."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _moment(encoded: dict) -> datetime:
