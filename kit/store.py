@@ -365,7 +365,15 @@ class Store:
             if rel not in still_linked:
                 link_atomic(source, site / rel)
                 touched.add(rel)
-        removed = set()
+        removed = self._remove_unwanted(wanted, listed)
+        changed = {_linked_path(rel) for rel in touched | removed}  # built files whose link counts may have moved
+        counts, counted = self._hard_links(built, changed if listed is not None else None)
+        self._save_site_files({"files": wanted, "linked": {"counts": counts, "checked": wanted - counted}})
+
+    def _remove_unwanted(self, wanted: set[str], listed: set[str] | None) -> set[str]:
+        """Remove from outputs/site what is not wanted, and the folders left empty; the listed files removed. Without
+        a list (`listed` None) the site is walked, and strays go too."""
+        site = self.out / "site"
         if listed is None:
             for path in sorted(site.rglob("*"), reverse=True):
                 rel = path.relative_to(site).as_posix()
@@ -373,18 +381,16 @@ class Store:
                     path.unlink()
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
-        else:
-            folders: set[Path] = set()
-            removed = listed - wanted
-            for rel in sorted(removed):
-                (site / rel).unlink(missing_ok=True)
-                folders.update((site / rel).parents)
-            for folder in sorted((f for f in folders if f.is_relative_to(site) and f != site), reverse=True):
-                if folder.is_dir() and not any(folder.iterdir()):
-                    folder.rmdir()
-        changed = {_linked_path(rel) for rel in touched | removed}  # built files whose link counts may have moved
-        counts, counted = self._hard_links(built, changed if listed is not None else None)
-        self._save_site_files({"files": wanted, "linked": {"counts": counts, "checked": wanted - counted}})
+            return set()
+        folders: set[Path] = set()
+        removed = listed - wanted
+        for rel in sorted(removed):
+            (site / rel).unlink(missing_ok=True)
+            folders.update((site / rel).parents)
+        for folder in sorted((f for f in folders if f.is_relative_to(site) and f != site), reverse=True):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        return removed
 
     def _make_pages(self, made: Mapping[str, Made], trusted: bool) -> None:
         """Each page is written as it is made, so no build holds the whole site in memory. The keys are saved
