@@ -536,3 +536,39 @@ def test_publish_from_the_desk_builds_and_sends_the_site_to_the_target(studio, b
     status = browser.find_element(By.CSS_SELECTOR, "#publishing [role=status]").text
     assert "Avaldatud." in status and "Published:" in status
     assert (target / "et/messages/talgud.html").is_file() and (target / "feeds/all.atom").is_file()
+
+
+def test_closing_the_studio_ends_a_running_preview_build_and_its_worker_processes(studio_project):
+    """A preview build forks worker processes. Ended alone (SIGTERM to the build), it left them waiting for work
+    that never came, 130 MB each, for as long as the machine ran: the studio ends the build's whole session."""
+    import os
+
+    from kit.studio.previews import Previews
+
+    studio_project.add("talgud", META.format(status="draft"), texts=THREE_LANGUAGE_TEXTS, image=landscape())
+    root = str(studio_project.root)
+
+    def builds() -> list[str]:
+        """The processes of a build of this project still alive (a zombie is not)."""
+        alive = []
+        for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+            try:
+                command = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+                state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if root in command and "build" in command and state != "Z":
+                alive.append(pid)
+        return alive
+
+    previews = Previews(studio_project.settings)
+    run = previews.request("talgud")
+    deadline = time.monotonic() + 120
+    while len(builds()) < 2:  # the build and at least one worker
+        assert run.state != "done" and time.monotonic() < deadline, "the build ended before it forked its workers"
+        time.sleep(0.02)
+    previews.close()
+    deadline = time.monotonic() + 15
+    while builds() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert builds() == [], "processes of the ended build are still running"
