@@ -65,9 +65,8 @@ def site_key(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Sto
     stage reads besides is its own state in outputs/state, left by the stage that made the key."""
     moments = [(m.id, status_group(m, ctx.now), m.is_public(ctx.now)) for m in ctx.messages.values()]
     return value_digest((code_version(), ctx.settings, folder_digest(ctx.brand.root), sorted(ctx.messages.items()),
-                    dict(ctx.intros), moments, [(job.key, job.input_hash) for job in jobs], store.digest(),
-                    [repr(w) for w in warnings],
-                    registry.names()))
+                         dict(ctx.intros), moments, [(job.key, job.input_hash) for job in jobs], store.digest(),
+                         [repr(w) for w in warnings], registry.names()))
 
 
 def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store, warnings: list[Problem],
