@@ -292,6 +292,13 @@ class Store:
             raise ValueError(f"path escapes {self.out}: {rel}")
         return write_atomic(path, data)
 
+    def remove_file(self, rel: str) -> None:
+        """Remove a file under outputs/ (state no longer wanted), if it is there; refuses paths that leave it."""
+        path = (self.out / rel).resolve()
+        if not path.is_relative_to(self.out.resolve()):
+            raise ValueError(f"path escapes {self.out}: {rel}")
+        path.unlink(missing_ok=True)
+
     def write_stream(self, rel: str, write: Callable[[BinaryIO], None]) -> None:
         """Write a file under outputs/ that `write` produces into a (seekable) handle, a piece at a time, so a
         large file (a bundle) never has to be in memory whole; through a temp file and os.replace, like

@@ -281,3 +281,49 @@ def test_the_public_record_is_read_only_when_a_message_is_held_back(project, mon
     report = site_build(project, failing=1)
     assert reads == [1] and any(line.startswith("m01:") for line in report.held_back), report.held_back
     assert "VIGA" not in (project.root / "outputs/site/et/messages/m01.html").read_text(encoding="utf-8")
+
+
+def test_the_public_record_rewrites_only_the_entries_that_changed(project, monkeypatch):
+    """The record is an entry per message: a build encodes only the entries whose message or files changed, and
+    removes the entry of a message that left the site; an older kit's one-file record still keeps a held-back
+    message's previous version, and is gone once this kit has written its own."""
+    import json
+
+    import kit.site.public
+    from kit.model import Message
+
+    many(project, 3)
+    site_build(project)
+    record = project.root / "outputs/state/public"
+    assert sorted(p.name for p in (record / "messages").iterdir()) == ["m00.json", "m01.json", "m02.json"]
+    m00 = json.loads((record / "messages/m00.json").read_text(encoding="utf-8"))
+    assert m00["message"]["id"] == "m00" and {f["path"] for f in m00["files"]} == {
+        f"note/m00/{lang}/m00.txt" for lang in project.settings.languages}
+
+    encoded: list[str] = []
+    real = kit.site.public.encode
+    monkeypatch.setattr(kit.site.public, "encode",
+                        lambda value: encoded.append(value.id) or real(value) if isinstance(value, Message) else real(value))
+    site_build(project, site_only=True)
+    assert encoded == [], "nothing changed, yet entries were encoded"
+    et = project.root / "messages/m01/et.md"
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka!"), encoding="utf-8")
+    site_build(project)
+    assert encoded == ["m01"]
+    assert json.loads((record / "messages/m01.json").read_text(encoding="utf-8"))["message"]["translations"]["et"]["title"] == "Tule ikka!"
+
+    shutil.rmtree(project.root / "messages/m02")
+    site_build(project)
+    assert sorted(p.name for p in (record / "messages").iterdir()) == ["m00.json", "m01.json"]
+
+    # An older kit's record: one file. m01 then fails; its previous version, found there, stays on the site.
+    old = {"version": 1, "issues": {}, "messages": {p.stem: {k: v for k, v in json.loads(p.read_text()).items() if k != "version"}
+                                                     for p in (record / "messages").iterdir()}}
+    shutil.rmtree(record)
+    (project.root / "outputs/state/public.json").write_text(json.dumps(old), encoding="utf-8")
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule ikka!", "VIGA"), encoding="utf-8")
+    report = site_build(project, failing=1)
+    assert any(line.startswith("m01:") and "keeps its previous version" in line for line in report.held_back), report.held_back
+    assert "Tule ikka!" in (project.root / "outputs/site/et/messages/m01.html").read_text(encoding="utf-8")
+    assert not (project.root / "outputs/state/public.json").exists()
+    assert json.loads((record / "messages/m01.json").read_text(encoding="utf-8"))["message"]["translations"]["et"]["title"] == "Tule ikka!"

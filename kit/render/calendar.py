@@ -36,7 +36,10 @@ SEQUENCE_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # Fixed forever, like the feeds' tag authority: UIDs are UUIDs (RFC 7986 §5.3) minted from it and the message id.
 UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "tag:loov.vorumaa.ee,2026:event")
 WINDOW = timedelta(days=92)  # a municipality calendar keeps the events of about the past three months
-PUBLIC_RECORD = "state/public.json"  # what the site holds, written by kit/site/public.py (read by `kit check`)
+# What the site holds, written by kit/site/public.py (read by `kit check`): an entry per message, and the one file an
+# older kit wrote, read only while it is there (until this kit's first build replaces it).
+PUBLIC_ENTRY = "state/public/messages/{}.json"
+OLD_PUBLIC_RECORD = "state/public.json"
 REFRESH = timedelta(hours=12)  # how often a subscribed client should fetch the calendar again (and X-PUBLISHED-TTL)
 # Estonia's zone by its rules (EU summer time since 2002), written out rather than generated from the machine's
 # tz database: the bytes stay the same on every machine, and icalendar's generated VTIMEZONE dates the spring
@@ -213,7 +216,7 @@ def location(message: Message, key: str) -> str:
 
 def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
     """SEQUENCE rises only with `updated:`: an event whose time or place differs from the version last published
-    (outputs/state/public.json, read only) while `updated:` stayed the same would stay at its old time in every
+    (outputs/state/public/, read only) while `updated:` stayed the same would stay at its old time in every
     subscriber's calendar. Said once per message, naming the field to set."""
     if message.event is None or lang != ctx.settings.languages[0]:
         return []
@@ -233,10 +236,10 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
 
 def published_version(ctx: RenderContext, message_id: str) -> dict | None:
     """The event and `updated:` of the message as last published, from the public record that the site stage
-    writes (kit/site/public.py, outputs/state/public.json). Read as JSON here, not through kit.site: the
-    calendar's code hash covers what it imports, and the site's code does not shape a calendar."""
+    writes (kit/site/public.py, outputs/state/public/messages/<id>.json). Read as JSON here, not through kit.site:
+    the calendar's code hash covers what it imports, and the site's code does not shape a calendar."""
     try:
-        message = _public_record(ctx.settings.out / PUBLIC_RECORD)["messages"][message_id]["message"]
+        message = _published_entry(ctx.settings.out, message_id)["message"]
         event = message["event"]
         return {"updated": _moment(message["updated"]), "start": _moment(event["start"]),
                 "end": _moment(event["end"]) if event.get("end") else None,
@@ -245,9 +248,16 @@ def published_version(ctx: RenderContext, message_id: str) -> dict | None:
         return None  # never published, not an event then, or a record an older kit wrote: nothing to compare
 
 
+def _published_entry(out: Path, message_id: str) -> dict:
+    entry = out / PUBLIC_ENTRY.format(message_id)
+    if entry.is_file() or not (out / OLD_PUBLIC_RECORD).is_file():
+        return json.loads(entry.read_text(encoding="utf-8"))
+    return _old_public_record(out / OLD_PUBLIC_RECORD)["messages"][message_id]
+
+
 @by_file_version(maxsize=1)
-def _public_record(path: Path) -> dict:
-    """The record parsed once per process and version of the file (30 MB at 1 000 messages), not once per event."""
+def _old_public_record(path: Path) -> dict:
+    """An older kit's record, parsed once per process (30 MB at 1 000 messages), not once per event."""
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -23,8 +23,8 @@ from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
 from kit.site.handoff import posts_csvs
 from kit.filecache import code_version, folder_digest
-from kit.site.pages import (WEB_FONT_ROLES, Page, render_pages, site_assets, site_pages, value_digest, web_font_name,
-                            woff2)
+from kit.site.digest import value_digest
+from kit.site.pages import WEB_FONT_ROLES, Page, render_pages, site_assets, site_pages, web_font_name, woff2
 from kit.site.public import save_record
 from kit.site.review import review_sheet, status_group
 from kit.site.seo import head_links, search_files

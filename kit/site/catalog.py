@@ -14,7 +14,7 @@ from pathlib import Path
 from kit.media import media_type
 from kit.model import Job, Message
 from kit.render import Registry, RenderContext
-from kit.site.public import Published, load_record, previous_issue, previous_message
+from kit.site.public import Published, Record, load_record, previous_issue, previous_message
 from kit.store import Store
 
 TAG_AUTHORITY = "tag:loov.vorumaa.ee,2026:"  # fixed forever: entry ids must never change
@@ -139,7 +139,7 @@ def build_catalog(ctx: RenderContext, registry: Registry, jobs: list[Job], store
     return _catalog(units, issues, tuple(held))
 
 
-def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: Callable[[], dict],
+def _messages(ctx: RenderContext, by_message: dict[str, list[Job]], store: Store, record: Callable[[], Record],
               site_files):
     """message id -> Published for every public message (new, or kept), the held-back lines and ids."""
     units, held, held_ids = {}, [], set()

@@ -4,10 +4,7 @@ Plain links do all the filtering (language × municipality × message), so the p
 """
 from __future__ import annotations
 
-import hashlib
-import io
 import os
-import pickle
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +22,7 @@ from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import Presentation, Registry, RenderContext
 from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
+from kit.site.digest import value_digest
 from kit.site.seo import ALTERNATES_MARK, message_preview
 from kit.templating import kit_env
 from kit.utm import SITE, tagged
@@ -129,7 +127,7 @@ def site_pages(ctx: RenderContext, registry: Registry, catalog: Catalog, feeds: 
                 **common, "root": "../../", "title": item["title"], "item": item,
                 "languages": _languages(ctx, f"messages/{item['id']}.html"),
                 "bundle": _bundle(f"bundles/message-{item['id']}.zip", bundles),
-                "preview": message_preview(ctx, catalog, lang, item["id"])}))
+                "preview": _preview(ctx, catalog, lang, item)}))
     return pages
 
 
@@ -161,19 +159,20 @@ class MessageData(Mapping):
             self._rest = self._make()
         return self._rest
 
+    @property
+    def digest(self) -> str:
+        return self._digest
+
     def __reduce__(self):
         return (str, (f"message data {self._digest}",))  # pickled only for a page's key: as what it is made from
 
 
-def value_digest(value) -> str:
-    """The SHA-256 of a value pickled without pickle's memo: its back-references follow which objects happen to
-    be shared (a message read anew or taken from the message memo), not what they hold; with it, the build after
-    a memo was written made half the pages again."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-    pickler.dump(value)
-    return hashlib.sha256(buffer.getvalue()).hexdigest()
+def _preview(ctx: RenderContext, catalog: Catalog, lang: str, item: MessageData) -> MessageData:
+    """What a message page's head tells link previews and search engines (kit/site/seo.py), made only when the page
+    is: from the same message and files as its data, and the languages it is listed in."""
+    listed_in = [code for code in ctx.settings.languages if (code, item["id"]) in catalog.listing]
+    return MessageData(f"{item.digest} preview {listed_in}", {},
+                       lambda: message_preview(ctx, catalog, lang, item["id"]))
 
 
 def render_pages(pages: list[Page], heads: Mapping[str, str]) -> Callable[[Page], bytes]:
@@ -225,7 +224,7 @@ def _for_municipality(ctx: RenderContext, registry: Registry, catalog: Catalog, 
                       municipality: str) -> MessageData:
     """A message as a municipality's page shows it: its own posters, not the other municipalities'."""
     message = ctx.messages[item["id"]]
-    return MessageData(f"{item._digest} {municipality}", item._listed,
+    return MessageData(f"{item.digest} {municipality}", item._listed,
                        lambda: {**item.rest(), **_material(ctx, registry, catalog, lang, message,
                                                                  item["content_lang"], municipality)})
 

@@ -1,24 +1,35 @@
-"""The public record: what outputs/site holds for each message and newsletter issue, kept in outputs/state/.
+"""The public record: what outputs/site holds for each message and newsletter issue, kept in outputs/state/public/.
 
 A message is published whole or not at all. When any job of a public message fails, the site keeps the
 version recorded here: the message as it was read then (for its pages and feed entries) and its files with
-their checksums (still in outputs/site, because a failed message's files are never relinked). The record is
-rewritten after every build to describe exactly the public set, so it never names what left the site.
+their checksums (still in outputs/site, because a failed message's files are never relinked). After every build
+the record describes exactly the public set, so it never names what left the site.
+
+One JSON file per message (`messages/<id>.json`) and per issue (`issues/<lang>/<issue>.json`): a build rewrites
+only the entries whose published version changed (each entry's key, a digest of what it says, is in `keys.json`),
+and a reader reads only the entries it needs: a held-back message its own, `kit check` an event's (the calendar's
+pre-flight, kit/render/calendar.py). As one file it was 30 MB at 1 000 messages, written whole by every build.
 """
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from types import UnionType
 from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo
 
 from kit.model import Message
+from kit.site.digest import value_digest
 from kit.store import Store, state_json
 
-STATE = "state/public.json"
+FOLDER = "state/public"
+KEYS = f"{FOLDER}/keys.json"  # kind ("messages", "issues") -> name -> the key of the entry on disk
+OLD_RECORD = "state/public.json"  # the whole record in one file, as kit wrote it before: read when an entry is missing
 VERSION = 1
 FILE_FIELDS = ("path", "kind", "variant", "lang", "municipality", "size", "sha256", "role", "of", "rss_rank")
 SiteFileMaker = Callable[..., Any]  # catalog.SiteFile (passed in: the catalog imports this module)
@@ -33,28 +44,53 @@ class Published:
     members: tuple[str, ...] = ()
 
 
-def load_record(store: Store) -> dict:
-    """The record of the last build; an unreadable or older record counts as empty (nothing to keep)."""
-    record = store.read_json(STATE)
-    if not isinstance(record, dict) or record.get("version") != VERSION:
-        return {"messages": {}, "issues": {}}
-    return record
+def entry_path(kind: str, name: str) -> str:
+    """Where the entry of a message (its id) or an issue (`<lang>/<issue>`) is, under outputs/."""
+    return f"{FOLDER}/{kind}/{name}.json"
 
 
-def previous_message(record: dict, message_id: str, store: Store, site_file: SiteFileMaker) -> Published | None:
+class Record:
+    """The record of the last build, read an entry at a time. An unreadable entry, or one an older kit wrote,
+    counts as missing (nothing to keep)."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def entry(self, kind: str, name: str) -> dict | None:
+        entry = self.store.read_json(entry_path(kind, name))
+        if entry is None:
+            entry = self._old.get(kind, {}).get(name)
+        return entry if isinstance(entry, dict) and entry.get("version", VERSION) == VERSION else None
+
+    @cached_property
+    def _old(self) -> dict:
+        """The one-file record of an older kit, until this kit's first build replaces it."""
+        record = self.store.read_json(OLD_RECORD)
+        return record if isinstance(record, dict) and record.get("version") == VERSION else {}
+
+
+def load_record(store: Store) -> Record:
+    return Record(store)
+
+
+def previous_message(record: Record, message_id: str, store: Store, site_file: SiteFileMaker) -> Published | None:
     """The message's last public version, if its snapshot reads and every file is still on the site unchanged."""
     try:
-        entry = record["messages"][message_id]
+        entry = record.entry("messages", message_id)
+        if entry is None:
+            return None
         message = decode(Message, entry["message"])
         files = _files(entry["files"], store, site_file)
     except (KeyError, TypeError, ValueError, AttributeError):
-        return None  # no record, or one an older kit wrote for other fields: nothing safe to show
+        return None  # an entry an older kit wrote for other fields: nothing safe to show
     return None if files is None else Published(files=files, message=message)
 
 
-def previous_issue(record: dict, key: str, store: Store, site_file: SiteFileMaker) -> Published | None:
+def previous_issue(record: Record, key: str, store: Store, site_file: SiteFileMaker) -> Published | None:
     try:
-        entry = record["issues"][key]
+        entry = record.entry("issues", key)
+        if entry is None:
+            return None
         files = _files(entry["files"], store, site_file)
         members = tuple(entry["members"])
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -73,12 +109,34 @@ def _files(rows: list[dict], store: Store, site_file: SiteFileMaker) -> tuple | 
 
 
 def save_record(store: Store, messages: Mapping[str, Published], issues: Mapping[str, Published]) -> None:
-    record = {"version": VERSION,
-              "messages": {mid: {"message": encode(unit.message), "files": _rows(unit.files)}
-                           for mid, unit in sorted(messages.items())},
-              "issues": {key: {"members": list(unit.members), "files": _rows(unit.files)}
-                         for key, unit in sorted(issues.items())}}
-    store.write_file(STATE, state_json(record))
+    """Make the record say exactly these units: an entry is written when what it says changed (or its file is
+    gone), and the entries of units no longer public are removed. The keys are cleared first, so a save killed
+    midway leaves none: the next one writes every entry."""
+    previous = store.read_json(KEYS) or {}
+    store.write_file(KEYS, b"{}")
+    keys = {"messages": _save(store, "messages", {mid: (unit.message, unit.files) for mid, unit in messages.items()},
+                              lambda unit: {"message": encode(unit[0])}, previous.get("messages") or {}),
+            "issues": _save(store, "issues", {key: (unit.members, unit.files) for key, unit in issues.items()},
+                            lambda unit: {"members": list(unit[0])}, previous.get("issues") or {})}
+    store.remove_file(OLD_RECORD)
+    store.write_file(KEYS, state_json(keys))
+
+
+def _save(store: Store, kind: str, units: Mapping[str, tuple], describe: Callable[[tuple], dict],
+          previous: Mapping[str, str]) -> dict[str, str]:
+    """Write the entries of one kind that changed, remove those not in `units`; name -> key."""
+    keys = {}
+    for name, unit in sorted(units.items()):
+        keys[name] = value_digest((VERSION, unit))
+        path = entry_path(kind, name)
+        if previous.get(name) != keys[name] or not (store.out / path).is_file():
+            store.write_file(path, state_json({"version": VERSION, **describe(unit), "files": _rows(unit[1])}))
+    folder = store.out / FOLDER / kind
+    for found in sorted(folder.rglob("*.json")) if folder.is_dir() else ():
+        name = found.relative_to(folder).as_posix().removesuffix(".json")
+        if name not in keys:
+            store.remove_file(os.path.relpath(found, store.out))
+    return keys
 
 
 def _rows(files) -> list[dict]:
