@@ -1,6 +1,7 @@
 """Thin commands over library functions. A KitError prints its message and exits 1; --debug shows tracebacks."""
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -11,6 +12,9 @@ import click
 
 from kit.config import Settings, load_settings
 from kit.errors import ContentError, KitError
+
+
+GC_ALLOCATIONS = 70_000
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -51,6 +55,10 @@ def _print_error(exc: KitError) -> None:
 def main(ctx: click.Context, root: str, debug: bool) -> None:
     """kit – the message kit of Loov Võru maakond."""
     ctx.obj = {"root": root, "debug": debug}
+    # A build holds a few million long-lived objects (the manifest, the messages, the site's catalog): with
+    # Python's default threshold (a collection every 700 allocations) the cycle collector walked them 2 000 times,
+    # 1.5 s of a one-edit build at 1 000 messages. Collections stay, a hundredth as often (workers inherit it).
+    gc.set_threshold(GC_ALLOCATIONS, *gc.get_threshold()[1:])
     if debug:
         os.environ["KIT_DEBUG"] = "1"
     else:  # a language fallback or similar is said as one plain line, not with Python's source excerpt
