@@ -89,7 +89,7 @@ def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     fonts = web_fonts.write(store)
     store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,
                     links={**links, **assets}, kept=set(bundles) | fonts)
-    save_record(store, **catalog.published)
+    save_record(store, **catalog.published, digests=catalog.digests)
     return catalog.held_back
 
 

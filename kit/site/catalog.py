@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kit.media import media_type
 from kit.model import Job, Message
+from kit.site.digest import value_digest
 from kit.render import Registry, RenderContext
 from kit.site.public import Published, Record, load_record, previous_issue, previous_message
 from kit.store import Store
@@ -96,6 +97,10 @@ class Catalog:
     messages: dict = field(default_factory=dict)  # message id -> the version on the site (maybe a kept one)
     held_back: tuple[str, ...] = ()  # one line per message or issue not published whole this build
     published: dict = field(default_factory=dict)  # what the public record must say: see kit/site/public.py
+    # message id -> a digest of the version on the site (the message and its files): the key of its public record
+    # entry, and what its page data are made from (kit/site/pages.py). Pickling a message is the costly part of
+    # a digest, so each is pickled once per build.
+    digests: dict = field(default_factory=dict)
 
     @cached_property
     def files(self) -> tuple[SiteFile, ...]:
@@ -180,7 +185,8 @@ def _catalog(units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
     issue_files = {tuple(key.split("/", 1)): tuple(sorted(unit.files, key=lambda f: f.path))
                    for key, unit in sorted(issues.items())}
     return Catalog(entries=tuple(entries), listing=listing, issues=issue_files, messages=messages, held_back=held,
-                   published={"messages": units, "issues": issues})
+                   published={"messages": units, "issues": issues},
+                   digests={mid: value_digest((unit.message, unit.files)) for mid, unit in units.items()})
 
 
 def _files_of(registry: Registry, store: Store):

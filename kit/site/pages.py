@@ -302,7 +302,7 @@ def _languages(ctx: RenderContext, path: str) -> list[dict]:
 def _item(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, message_id: str,
           stamp: str = "") -> MessageData:
     """A message's data in one language: listed at once, made when a page needs it. Its digest covers the message
-    as loaded, its files as the catalog lists them, and `stamp` (brand, settings, renderers)."""
+    as loaded and its files (the catalog's digest of them), and `stamp` (brand, settings, renderers)."""
     message = ctx.messages[message_id]
     text = message.text(lang)
     listed = {"id": message_id, "title": text.title, "content_lang": text.lang, "date": page_date(message.date, lang),
@@ -315,7 +315,7 @@ def _item(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, m
         return {"summary": text.summary, "body": markdown_html(text.body_md),
                 **_story(message, lang, ctx.brand, ctx.settings),
                 **_material(ctx, registry, catalog, lang, message, text.lang)}
-    return MessageData(value_digest((stamp, lang, message, catalog.listing[(lang, message_id)])), listed, rest)
+    return MessageData(value_digest((stamp, lang, catalog.digests[message_id])), listed, rest)
 
 
 def _material(ctx: RenderContext, registry: Registry, catalog: Catalog, lang: str, message: Message,

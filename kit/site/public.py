@@ -108,26 +108,29 @@ def _files(rows: list[dict], store: Store, site_file: SiteFileMaker) -> tuple | 
     return tuple(files)
 
 
-def save_record(store: Store, messages: Mapping[str, Published], issues: Mapping[str, Published]) -> None:
+def save_record(store: Store, messages: Mapping[str, Published], issues: Mapping[str, Published],
+                digests: Mapping[str, str] | None = None) -> None:
     """Make the record say exactly these units: an entry is written when what it says changed (or its file is
     gone), and the entries of units no longer public are removed. The keys are cleared first, so a save killed
-    midway leaves none: the next one writes every entry."""
+    midway leaves none: the next one writes every entry. `digests`: message id -> a digest of its message and
+    files already made (the catalog's); the others are made here."""
     previous = store.read_json(KEYS) or {}
     store.write_file(KEYS, b"{}")
     keys = {"messages": _save(store, "messages", {mid: (unit.message, unit.files) for mid, unit in messages.items()},
-                              lambda unit: {"message": encode(unit[0])}, previous.get("messages") or {}),
+                              lambda unit: {"message": encode(unit[0])}, previous.get("messages") or {},
+                              digests or {}),
             "issues": _save(store, "issues", {key: (unit.members, unit.files) for key, unit in issues.items()},
-                            lambda unit: {"members": list(unit[0])}, previous.get("issues") or {})}
+                            lambda unit: {"members": list(unit[0])}, previous.get("issues") or {}, {})}
     store.remove_file(OLD_RECORD)
     store.write_file(KEYS, state_json(keys))
 
 
 def _save(store: Store, kind: str, units: Mapping[str, tuple], describe: Callable[[tuple], dict],
-          previous: Mapping[str, str]) -> dict[str, str]:
+          previous: Mapping[str, str], digests: Mapping[str, str]) -> dict[str, str]:
     """Write the entries of one kind that changed, remove those not in `units`; name -> key."""
     keys = {}
     for name, unit in sorted(units.items()):
-        keys[name] = value_digest((VERSION, unit))
+        keys[name] = f"{VERSION} {digests[name] if name in digests else value_digest(unit)}"
         path = entry_path(kind, name)
         if previous.get(name) != keys[name] or not (store.out / path).is_file():
             store.write_file(path, state_json({"version": VERSION, **describe(unit), "files": _rows(unit[1])}))
