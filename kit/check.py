@@ -1,7 +1,8 @@
 """`kit check`: every problem in brand, settings and messages at once, plus each renderer's pre-flight.
 
 A renderer's pre-flight (fitting text, laying out posters) is skipped for a message and language whose jobs
-are current in the build manifest: those were rendered without error from exactly the same inputs.
+the build manifest says were rendered without error from exactly the same inputs (whether their files are still
+there does not matter to a pre-flight).
 """
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ __all__ = ["check_project"]
 
 
 def check_project(settings: Settings, registry: Registry | None = None, messages: Collection[str] = (),
-                  approving: bool = False) -> list[Problem]:
+                  approving: bool = False, now: datetime | None = None) -> list[Problem]:
     """Every problem at once; with `messages`, only theirs (and those of the brand and settings). With `approving`,
-    the chosen messages are checked as they will be once approved (a placeholder text is then an error)."""
+    the chosen messages are checked as they will be once approved (a placeholder text is then an error). `now`:
+    the moment to check at (default: now); a build's jobs are current for the check of the same moment."""
     unknown = [m for m in messages if not (settings.messages_dir / m / "message.yaml").is_file()]
     if unknown:
         raise KitError("; ".join(f"--message: no message '{m}' (no messages/{m}/message.yaml)" for m in unknown))
@@ -39,12 +41,12 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
         return sorted(set(problems))
     registry = registry or builtin_registry()
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
-                        now=datetime.now(settings.tz), intros=content.intros or {})
+                        now=now or datetime.now(settings.tz), intros=content.intros or {})
     # Keyed by each message a job is made of: a newsletter issue's job carries the issue's id, and its
     # pre-flight (per message) is current when the issue that holds the message is.
     current: dict[tuple[str, str, str], bool] = {}
     for job in plan(ctx, registry):
-        is_current = store.is_current(job)
+        is_current = store.rendered_from(job)  # a deleted output changes nothing a pre-flight finds
         for message_id in job.sources:
             key = (job.kind, message_id, job.lang)
             current[key] = current.get(key, True) and is_current

@@ -123,12 +123,15 @@ def _progress():
 @main.command()
 @click.option("--message", "messages", multiple=True, metavar="ID",
               help="Check only this message (repeatable); the brand and settings are always checked.")
+@click.option("--now", type=click.DateTime(formats=["%Y-%m-%dT%H:%M"]),
+              help="Pretend it is this moment (embargoes, calendars), as `kit build --now` does.")
 @click.pass_context
-def check(ctx: click.Context, messages: tuple[str, ...]) -> None:
+def check(ctx: click.Context, messages: tuple[str, ...], now: datetime | None) -> None:
     """Report every problem in the messages and the brand at once."""
     from kit.check import check_project
 
-    problems = check_project(_settings(ctx), messages=messages)
+    settings = _settings(ctx)
+    problems = check_project(settings, messages=messages, now=now.replace(tzinfo=settings.tz) if now else None)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for problem in errors:

@@ -161,9 +161,15 @@ class Store:
     def kit_dir(self) -> Path:
         return self.out / "kit"  # cached: asked once per file of every job (a path join is not free at 100 000)
 
-    def is_current(self, job: Job) -> bool:
+    def rendered_from(self, job: Job) -> bool:
+        """Whether the job's last render was from exactly these inputs, and succeeded (its files may have gone
+        since: `kit check`'s pre-flight asks about the inputs only, so needs no stat of 110 000 files)."""
         entry = self._jobs.get(job.key)
-        if not entry or entry.get("hash") != job.input_hash or entry.get("error"):
+        return entry is not None and entry.get("hash") == job.input_hash and not entry.get("error")
+
+    def is_current(self, job: Job) -> bool:
+        """Rendered from these inputs, and every file it made is still there."""
+        if not self.rendered_from(job):
             return False
         for rel in job.outputs:  # a loop, not all() over a generator: asked twice for each of 37 000 jobs
             if self._stat(rel) is None:

@@ -337,3 +337,25 @@ def test_kit_check_names_a_moved_event_whose_updated_was_not_raised(sauna):
                                end="2027-02-13 18:00 Europe/Tallinn",
                                extra="updated: 2026-11-20 14:30 Europe/Tallinn\n"), encoding="utf-8")
     assert [p for p in check_project(sauna.settings, registry=calendar_only()) if p.field == "updated"] == []
+
+
+def test_kit_check_at_the_builds_moment_runs_no_calendar_preflight(sauna):
+    """`kit check --now` checks as of a moment, as `kit build --now` builds: at the build's moment every calendar
+    job is current (a municipality calendar's events follow the moment), so no pre-flight runs again."""
+    from dataclasses import replace
+
+    from click.testing import CliRunner
+
+    from kit.check import check_project
+    from kit.cli import main
+
+    make(sauna)
+    counted: list[str] = []
+    counting = Registry()
+    counting.register(replace(RENDERER, check=lambda message, lang, ctx: counted.append(message.id) or []))
+    assert [p for p in check_project(sauna.settings, registry=counting, now=NOW) if p.severity == "error"] == []
+    assert counted == []
+    result = CliRunner().invoke(main, ["--root", str(sauna.root), "check", "--now", NOW.strftime("%Y-%m-%dT%H:%M")])
+    assert result.exit_code == 0 and result.output.rstrip().endswith("No errors."), result.output
+    result = CliRunner().invoke(main, ["--root", str(sauna.root), "check", "--now", "tomorrow"])
+    assert result.exit_code == 2 and "--now" in result.output
