@@ -36,4 +36,4 @@ publish: $(RUNTIME_STAMP)
 	$(KIT) publish
 
 clean:
-	rm -rf outputs/kit outputs/site outputs/review outputs/manifest.json
+	rm -rf outputs/kit outputs/site outputs/review outputs/manifest.sqlite*

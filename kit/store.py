@@ -14,14 +14,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
+from kit.manifest import Manifest
 from kit.model import Artifact, Job, JobResult
 
 __all__ = ["Store", "BuiltJob", "BuiltFile", "write_atomic"]
 
-MANIFEST = "manifest.json"
-# Finished jobs, one JSON line each, appended as they finish: a build that is killed midway loses nothing it
-# finished. Read on top of the manifest, folded into it by `commit`, then removed.
-JOURNAL = "manifest.journal"
 WRITING = "manifest.writing"  # there while a process writes outputs/kit: a kill leaves it, and maybe temp files
 # Every file outputs/site holds, as the last sync left it, and the link counts of the built files it links to: a
 # pickle, not JSON (190 000 names at 1 000 messages; JSON took a quarter of a second each way).
@@ -89,23 +86,6 @@ def _linked_path(rel: str) -> str:
     return rel.split("files/", 1)[1] if rel.startswith(("files/", "v/")) and "files/" in rel else ""
 
 
-def read_journal(path: Path) -> dict[str, dict]:
-    """The entries of a journal. A line torn by a kill is not valid JSON (nor is the next build's first line,
-    appended to it): such a line is skipped, and its job is simply rendered again."""
-    entries: dict[str, dict] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return entries
-    for line in lines:
-        try:
-            record = json.loads(line)
-            entries[record["key"]] = record["entry"]
-        except (ValueError, KeyError, TypeError):
-            continue
-    return entries
-
-
 @dataclass(frozen=True)
 class BuiltFile:
     path: str  # relative to outputs/kit
@@ -132,30 +112,22 @@ class BuiltJob:
 
 @dataclass
 class Store:
-    """outputs/kit (rendered files) plus outputs/manifest.json (job key → input hash and files), with
-    outputs/manifest.journal holding the jobs finished since the manifest was last written. Other stages read
-    what was built as typed `BuiltJob`s (`result`); the manifest's layout is this module's own business."""
+    """outputs/kit (rendered files) plus the build manifest, outputs/manifest.sqlite (job key → input hash and
+    files; kit/manifest.py). Other stages read what was built as typed `BuiltJob`s (`result`); the manifest's
+    layout is this module's own business."""
 
     out: Path
-    _jobs: dict[str, dict] = field(default_factory=dict)
+    _manifest: Manifest
     # (size, link count) of each file of outputs/kit asked about, None when it is not there: one stat per file per
     # build, however many stages ask (is_current and result run for every file of every job); kept by the writer.
     _stats: dict[str, tuple[int, int] | None] = field(default_factory=dict)
-    _digest: str = ""  # of the manifest as last committed (see `digest`)
-    _changed: bool = False  # the manifest on disk no longer says all: `commit` writes it
     _writing: bool = False  # this process has begun writing outputs/kit (see WRITING)
-    _interrupted: bool = False  # a journal or the WRITING mark was left: a build (maybe of an older kit) was killed
+    _interrupted: bool = False  # the WRITING mark (or an older kit's journal) was left: a build was killed
 
     @classmethod
     def open(cls, out: Path) -> "Store":
-        try:
-            jobs = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("jobs", {})
-        except (OSError, ValueError):
-            jobs = {}
-        journal = read_journal(out / JOURNAL)  # jobs an interrupted build (or the studio's first preview) finished
-        jobs.update(journal)
-        return cls(out=out, _jobs=jobs, _changed=bool(journal) or not (out / MANIFEST).is_file(),
-                   _interrupted=(out / JOURNAL).exists() or (out / WRITING).exists())
+        journal = (out / "manifest.journal").exists()  # an older kit's, taken over by the manifest below
+        return cls(out=out, _manifest=Manifest(out), _interrupted=journal or (out / WRITING).exists())
 
     @cached_property
     def kit_dir(self) -> Path:
@@ -164,8 +136,8 @@ class Store:
     def rendered_from(self, job: Job) -> bool:
         """Whether the job's last render was from exactly these inputs, and succeeded (its files may have gone
         since: `kit check`'s pre-flight asks about the inputs only, so needs no stat of 110 000 files)."""
-        entry = self._jobs.get(job.key)
-        return entry is not None and entry.get("hash") == job.input_hash and not entry.get("error")
+        known = self._manifest.index.get(job.key)
+        return known is not None and known[0] == job.input_hash and not known[1]
 
     def is_current(self, job: Job) -> bool:
         """Rendered from these inputs, and every file it made is still there."""
@@ -195,12 +167,13 @@ class Store:
 
     def failed(self, job: Job) -> bool:
         """Whether the job's last render failed (not merely out of date: a build may leave jobs unrendered)."""
-        return bool(self._jobs.get(job.key, {}).get("error"))
+        known = self._manifest.index.get(job.key)
+        return known is not None and bool(known[1])
 
     def result(self, job: Job) -> BuiltJob | None:
         """The job's last render as the store recorded it, files that are on disk only; None if never built.
         Sizes come from the files, checksums from the record (the writer hashed the bytes it wrote)."""
-        entry = self._jobs.get(job.key)
+        entry = self._manifest.entry(job.key)
         if entry is None:
             return None
         known = entry.get("sha256", {})
@@ -217,13 +190,17 @@ class Store:
 
     def errors(self) -> dict[str, str]:
         """Job key -> error, for every job whose last render failed."""
-        return {key: entry["error"] for key, entry in sorted(self._jobs.items()) if entry.get("error")}
+        return {key: error for key, (_hash, error) in sorted(self._manifest.index.items()) if error}
+
+    def read_all(self) -> None:
+        """Read every job's entry at once: for a stage that asks `result` of every job (one query, not 37 000)."""
+        self._manifest.load_all()
 
     def save(self, result: JobResult) -> None:
         """Write a job's artifacts; a failed job keeps its previous files and is retried next build."""
         job = result.job
         if result.error:
-            entry = {**self._jobs.get(job.key, {"outputs": list(job.outputs)}), "error": result.error}
+            entry = {**(self._manifest.entry(job.key) or {"outputs": list(job.outputs)}), "error": result.error}
             self._record(job.key, entry)
             return
         if not self._writing:
@@ -239,13 +216,9 @@ class Store:
                                "sha256": {a.path: hashlib.sha256(a.data).hexdigest() for a in result.artifacts}})
 
     def _record(self, key: str, entry: dict) -> None:
-        """Note a finished job at once, after its files are in place: one line appended to the journal (a
-        kill can tear only that line, which is then ignored and the job rendered again)."""
-        self._jobs[key] = entry
-        self._digest, self._changed = "", True
-        self.out.mkdir(parents=True, exist_ok=True)
-        with open(self.out / JOURNAL, "a", encoding="utf-8") as journal:
-            journal.write(json.dumps({"key": key, "entry": entry}, ensure_ascii=False) + "\n")
+        """Note a finished job at once, after its files are in place: its row, in a transaction of its own (a kill
+        loses at most that job, which is then rendered again)."""
+        self._manifest.put(key, entry)
 
     def _inside(self, artifact: Artifact) -> Path:
         path = (self.kit_dir / artifact.path).resolve()
@@ -262,20 +235,22 @@ class Store:
         every one of its messages; `messages` are the ids that still build."""
         planned = {job.key for job in jobs}
 
-        def gone(key: str, entry: dict) -> bool:
+        def gone(key: str) -> bool:
             kind, message_id, lang, variant = key.split("/", 3)
             if kind in planned_kinds:
                 return key not in planned
-            sources = Job(kind, message_id, lang, variant, (), members=tuple(entry.get("members") or ())).sources
+            members = tuple((self._manifest.entry(key) or {}).get("members") or ())
+            sources = Job(kind, message_id, lang, variant, (), members=members).sources
             return lang not in languages or (bool(sources) and not any(m in messages for m in sources))
 
         removed = []
-        for key in [k for k, entry in self._jobs.items() if gone(k, entry)]:
-            self._digest, self._changed = "", True
-            for rel in self._jobs.pop(key).get("outputs", []):
+        keys = [key for key in self._manifest.index if gone(key)]
+        for key in keys:
+            for rel in (self._manifest.entry(key) or {}).get("outputs", []):
                 (self.kit_dir / rel).unlink(missing_ok=True)
                 self._stats[rel] = None
                 removed.append(rel)
+        self._manifest.remove(keys)
         return removed
 
     def built_jobs(self, skip_kinds: Collection[str]) -> list[Job]:
@@ -283,9 +258,10 @@ class Store:
         stage of a build with a smaller registry still sees them. Entries of an older kit carry no params:
         their files then count as for every municipality until the kind is built again."""
         jobs = []
-        for key, entry in sorted(self._jobs.items()):
+        for key in sorted(self._manifest.index):
             kind, message_id, lang, variant = key.split("/", 3)
             if kind not in skip_kinds:
+                entry = self._manifest.entry(key) or {}
                 jobs.append(Job(kind=kind, message_id=message_id, lang=lang, variant=variant,
                                 outputs=tuple(entry.get("outputs", ())), params=dict(entry.get("params", {})),
                                 input_hash=entry.get("hash", ""), members=tuple(entry.get("members", ()))))
@@ -417,15 +393,8 @@ class Store:
         self.write_file(PAGE_KEYS, state_json(keys))
 
     def digest(self) -> str:
-        """The SHA-256 of the manifest: of what was built, from what, with which checksums, warnings and errors."""
-        if not self._digest:
-            manifest = self.out / MANIFEST
-            if self._changed or not manifest.is_file():
-                self._digest = hashlib.sha256(state_json({"jobs": self._jobs})).hexdigest()
-            else:
-                with manifest.open("rb") as handle:
-                    self._digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        return self._digest
+        """Changes whenever the manifest does (what was built, from what, with which checksums, warnings, errors)."""
+        return self._manifest.digest()
 
     def site_is_whole(self) -> bool:
         """The last site sync finished, every file it left is still there, and the review sheet. A download that is
@@ -495,15 +464,10 @@ class Store:
         (self.out / OLD_SITE_FILES).unlink(missing_ok=True)
 
     def commit(self) -> None:
-        """Write the whole manifest (atomically), then drop the journal it now holds, and the temp files an
-        interrupted build may have left."""
-        if self._changed:  # else it holds what it would be written with (30 MB at 1 000 messages)
-            manifest = state_json({"jobs": self._jobs})
-            write_atomic(self.out / MANIFEST, manifest)
-            self._digest, self._changed = hashlib.sha256(manifest).hexdigest(), False
-        (self.out / JOURNAL).unlink(missing_ok=True)
+        """The end of a build's writing: remove the temp files an interrupted build may have left (the manifest
+        holds every job since it finished: nothing to write)."""
         # outputs/kit is walked for a killed write's temp files only when a process that wrote there was killed
-        # (it left the WRITING mark, or a journal): the walk meets every built file, 1.5 s at 1 000 messages, and
+        # (it left the WRITING mark, or an older kit its journal): the walk meets every built file, 1.5 s at 1 000 messages, and
         # this process's own writes leave none (write_atomic removes its temp file on any exception).
         sweep = [(self.out, ".*.tmp"), (self.out / "review", ".*.tmp")]
         if self._interrupted:

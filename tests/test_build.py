@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import signal
 import subprocess
 import sys
@@ -22,7 +23,8 @@ from kit.plan import plan
 from kit.render import Registry, builtin_registry
 from kit.render.social import RENDERER as SOCIAL
 from kit.model import Job
-from kit.store import Store, read_journal
+from kit.manifest import read_journal
+from kit.store import Store
 from tests.conftest import MESSAGE_YAML, NOW, REPO, TALLINN, TEXT_MD, Project, context, landscape
 
 
@@ -85,7 +87,7 @@ def test_nothing_is_written_outside_outputs(project):
     before = tree(project.root)
     run(project)
     assert tree(project.root) == before
-    assert (project.root / "outputs" / "manifest.json").is_file()
+    assert (project.root / "outputs" / "manifest.sqlite").is_file()
 
 
 def test_deleting_a_message_removes_its_files(project):
@@ -189,8 +191,9 @@ def test_job_warnings_do_not_depend_on_which_jobs_the_process_ran_before(project
         copy = tmp_path / f"workers-{workers}"
         shutil.copytree(project.root, copy)
         build(Project(copy).settings, now=NOW, workers=workers)
-        manifest = json.loads((copy / "outputs/manifest.json").read_text())["jobs"]
-        warnings[workers] = {key: entry.get("warnings", []) for key, entry in manifest.items()}
+        with sqlite3.connect(copy / "outputs/manifest.sqlite") as db:
+            rows = db.execute("SELECT key, entry FROM jobs").fetchall()
+        warnings[workers] = {key: json.loads(entry).get("warnings", []) for key, entry in rows}
     assert any(warnings[1].values()), "the project was meant to give some job warnings"
     assert warnings[1] == warnings[2]
 
@@ -258,26 +261,32 @@ def test_a_torn_journal_line_is_skipped(tmp_path):
     assert read_journal(journal) == {"social/a/et/x": {"hash": "1"}, "social/a/et/story": {"hash": "2"}}
 
 
-def test_the_next_build_takes_over_the_journal_and_sweeps_temp_files(tmp_path):
+def test_an_older_kits_manifest_and_journal_are_taken_over_and_its_temp_files_swept(tmp_path):
+    """kit before the database manifest wrote manifest.json and a journal of the jobs finished since (newer): the
+    next build reads both into outputs/manifest.sqlite, removes them, and sweeps a killed write's temp files."""
     out = tmp_path / "outputs"
     leftover = out / "kit/social/a/et/.x.jpg.k2j3.tmp"  # written when a kill came
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"half a jpeg")
+    older = {"hash": "0", "outputs": ["social/a/et/x.jpg"]}
+    story = {"hash": "2", "outputs": ["social/a/et/story.jpg"], "error": "cannot fit"}
+    (out / "manifest.json").write_text(json.dumps({"jobs": {"social/a/et/x": older, "social/a/et/story": story}}))
     entry = {"hash": "1", "outputs": ["social/a/et/x.jpg"]}
     (out / "manifest.journal").write_text(json.dumps({"key": "social/a/et/x", "entry": entry}) + "\n")
     store = Store.open(out)
     job = Job(kind="social", message_id="a", lang="et", variant="x", outputs=("social/a/et/x.jpg",), input_hash="1")
     assert store.result(job) is not None and store.result(job).input_hash == "1"
+    assert store.errors() == {"social/a/et/story": "cannot fit"}
     store.commit()
-    assert json.loads((out / "manifest.json").read_text())["jobs"] == {"social/a/et/x": entry}
-    assert not (out / "manifest.journal").exists() and not leftover.exists()
+    assert not (out / "manifest.json").exists() and not (out / "manifest.journal").exists() and not leftover.exists()
+    again = Store.open(out)
+    assert again.result(job).input_hash == "1" and again.errors() == {"social/a/et/story": "cannot fit"}
 
 
 def test_a_build_that_records_nothing_leaves_the_manifest_and_does_not_search_the_built_files(tmp_path, monkeypatch):
-    """The manifest is 30 MB at 1 000 messages and outputs/kit 130 000 files: a build with nothing to record does
-    not write the one, nor search the other for a killed write's temp files (none can be there)."""
-    import hashlib
-
+    """outputs/kit is 130 000 files at 1 000 messages: a build with nothing to record does not change the manifest
+    (nor its digest, which keys the site stage), nor search outputs/kit for a killed write's temp files (none can
+    be there); recording a job changes the digest."""
     out = tmp_path / "outputs"
     store = Store.open(out)
     job = Job(kind="social", message_id="a", lang="et", variant="x", outputs=("social/a/et/x.jpg",), input_hash="1")
@@ -287,8 +296,8 @@ def test_a_build_that_records_nothing_leaves_the_manifest_and_does_not_search_th
     assert (out / "manifest.writing").exists()
     store.commit()
     assert not (out / "manifest.writing").exists()
-    manifest = out / "manifest.json"
-    written = manifest.stat().st_mtime_ns
+    manifest = out / "manifest.sqlite"
+    written = (manifest.read_bytes(), store.digest())
 
     searched = []
     real_glob = Path.glob
@@ -296,9 +305,10 @@ def test_a_build_that_records_nothing_leaves_the_manifest_and_does_not_search_th
     again = Store.open(out)
     assert again.is_current(job)
     again.commit()
-    assert manifest.stat().st_mtime_ns == written
-    assert again.digest() == hashlib.sha256(manifest.read_bytes()).hexdigest() == store.digest()
+    assert (manifest.read_bytes(), again.digest()) == written
     assert not [pattern for folder, pattern in searched if folder == out / "kit"]
+    again.save(JobResult(job=job, artifacts=(), error="cannot fit"))
+    assert Store.open(out).digest() != written[1] and not Store.open(out).is_current(job)
 
 
 # ---- two builds in one process -------------------------------------------------------------------

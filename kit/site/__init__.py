@@ -71,6 +71,7 @@ def site_key(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Sto
 
 def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store, warnings: list[Problem],
                web_fonts: WebFonts) -> tuple[str, ...]:
+    store.read_all()  # the review sheet and the catalog ask about every job
     store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
     catalog = build_catalog(ctx, registry, jobs, store)
     ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions

@@ -1,6 +1,6 @@
 """Previews of the real outputs: after a save the studio runs `kit build --message ID` (the same command a user
 would, in a process of its own, one build at a time since builds share outputs/manifest) and the editor shows
-each output file from outputs/kit the moment the build's journal says its job is done: the bytes kit publishes."""
+each output file from outputs/kit the moment the build's manifest says its job is done: the bytes kit publishes."""
 from __future__ import annotations
 
 import os
@@ -92,7 +92,7 @@ def render_first(settings: Settings, message_id: str) -> None:
     store = Store.open(settings.out)
     for job in plan(ctx, registry):
         if (job.kind, job.variant, job.lang) == (*FIRST, settings.languages[0]) and not store.is_current(job):
-            store.save(render_one(job, ctx, registry))  # into the journal; the build's commit folds it into the manifest
+            store.save(render_one(job, ctx, registry))  # its row in the manifest: the build finds it current
             return
 
 
@@ -102,7 +102,7 @@ def shared_registry() -> Registry:
 
 
 def outputs(settings: Settings, jobs: list[Job], running: bool) -> list[Output]:
-    """Each planned job with its state in the build manifest (and journal, which a running build appends to)."""
+    """Each planned job with its state in the build manifest (a running build writes each job's row as it is done)."""
     store = Store.open(settings.out)
     found = []
     for job in jobs:
@@ -151,7 +151,7 @@ class Previews:
         self._closed = False
 
     def close(self) -> None:
-        """Stop: no new build starts, a running one is ended (it resumes from its journal next time)."""
+        """Stop: no new build starts, a running one is ended (it resumes from its manifest next time)."""
         with self._wake:
             self._closed = True
             self._queue.clear()
