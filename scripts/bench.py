@@ -12,12 +12,14 @@ with its peak memory; and Pelican building the same texts with feeds, where Peli
     python scripts/bench.py [--scale 100,1000] [--scale-light] [--no-speedup]
 
 `--scale 0` skips the scale scenario; `--scale-light` gives each generated message one municipality (a fifth of
-the posters: a quicker cold build on a busy machine). The load average is printed with the figures: on a
-shared machine, compare runs made at similar load. History: outputs/bench-history.jsonl (one line per run).
+the posters: a quicker cold build on a busy machine). The load average is printed with the figures, and a speed
+gauge (fixed work kit does not change, timed before and after): on a shared machine, compare runs whose gauges
+agree. History: outputs/bench-history.jsonl (one line per run).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -266,6 +268,23 @@ def document_figures() -> dict:
     return figures
 
 
+def speed_gauge() -> dict:
+    """This machine's speed now, from fixed work that kit's code does not change: the best of five runs of a pure
+    Python loop and of hashing 16 MB. The same machine was a fifth slower from one hour to the next (a shared host):
+    figures of two runs compare only as far as their gauges agree."""
+    data = bytes(16 << 20)
+
+    def best(work) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        return round(min(times) * 1000, 1)
+    return {"python_loop_ms": best(lambda: sum(i * i for i in range(1_000_000))),
+            "sha256_16mb_ms": best(lambda: hashlib.sha256(data).digest())}
+
+
 def main() -> None:
     from bench_studio import studio_figures  # scripts/bench_studio.py: save to previews in kit studio
 
@@ -274,15 +293,20 @@ def main() -> None:
     parser.add_argument("--scale-light", action="store_true", help="one municipality per generated message")
     parser.add_argument("--no-speedup", action="store_true", help="skip the one-worker cold build")
     args = parser.parse_args()
-    load_before = os.getloadavg()
+    load_before, gauge_before = os.getloadavg(), speed_gauge()
     figures = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count(),
                "build": build_figures(speedup=not args.no_speedup), "social": social_figures(),
                "poster": poster_figures(), "documents": document_figures(), "studio": studio_figures()}
     figures["scale"] = [scale_figures(int(size), args.scale_light) for size in args.scale.split(",") if int(size) > 0]
     figures["load_average"] = [round(v, 2) for v in load_before + os.getloadavg()]  # 1/5/15 min, before and after
+    figures["speed_gauge"] = {"before": gauge_before, "after": speed_gauge()}
     previous = _previous()
     print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
           f"after {os.getloadavg()[0]:.2f} (figures from a loaded machine are not comparable)")
+    was_gauge = previous.get("speed_gauge", {}).get("before") if previous else None
+    print("speed gauge " + "  ".join(f"{when}: " + " ".join(f"{k}={v}" for k, v in gauge.items())
+                                     for when, gauge in figures["speed_gauge"].items())
+          + (f"  (previous run before: {' '.join(f'{k}={v}' for k, v in was_gauge.items())})" if was_gauge else ""))
     for stage, values in figures["build"].items():
         if not isinstance(values, dict):
             print(f"build {stage:20} {values}×  (cold, wall time, one worker over two)")
