@@ -32,8 +32,8 @@ class Manifest:
         self.out = out
         self._connection: sqlite3.Connection | None = None
         # Made only when there is something to read or write: `kit check` on a fresh clone writes nothing.
-        old = (out / OLD_MANIFEST).exists() or (out / OLD_JOURNAL).exists()
-        self.imported = old and self._import_old()
+        if (out / OLD_MANIFEST).exists() or (out / OLD_JOURNAL).exists():
+            self._import_old()
         # key -> (input hash, error) of every job: what `is_current` asks 37 000 times at 1 000 messages.
         self.index: dict[str, tuple[str, str]] = {}
         if (out / DATABASE).is_file():
@@ -103,7 +103,7 @@ class Manifest:
     def _transaction(self):
         return _Transaction(self._db)
 
-    def _import_old(self) -> bool:
+    def _import_old(self) -> None:
         """An older kit's manifest.json and journal, taken over once (the journal's jobs are newer)."""
         old, journal = self.out / OLD_MANIFEST, self.out / OLD_JOURNAL
         try:
@@ -118,7 +118,6 @@ class Manifest:
             self._bump()
         for path in (old, journal):
             path.unlink(missing_ok=True)
-        return True
 
 
 class _Transaction:
@@ -152,4 +151,4 @@ def read_journal(path: Path) -> dict[str, dict]:
     return entries
 
 
-__all__ = ["Manifest", "DATABASE", "read_journal"]
+__all__ = ["Manifest", "DATABASE", "OLD_JOURNAL", "read_journal"]

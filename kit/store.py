@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
-from kit.manifest import Manifest
+from kit.manifest import OLD_JOURNAL, Manifest
 from kit.model import Artifact, Job, JobResult
 
 __all__ = ["Store", "BuiltJob", "BuiltFile", "write_atomic"]
@@ -126,7 +126,7 @@ class Store:
 
     @classmethod
     def open(cls, out: Path) -> "Store":
-        journal = (out / "manifest.journal").exists()  # an older kit's, taken over by the manifest below
+        journal = (out / OLD_JOURNAL).exists()  # an older kit's, taken over by the manifest below
         return cls(out=out, _manifest=Manifest(out), _interrupted=journal or (out / WRITING).exists())
 
     @cached_property

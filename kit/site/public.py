@@ -12,7 +12,6 @@ pre-flight, kit/render/calendar.py). As one file it was 30 MB at 1 000 messages,
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
