@@ -440,3 +440,34 @@ def words_outside_the_safe_area_of(document) -> list:
 
     page = document.pages[0]
     return overflowing(page) + clipped_text(page, inset(page, 3))
+
+
+def _images(pdf: bytes) -> list[tuple[int, int]]:
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return [(int(o.Width), int(o.Height)) for o in document.objects
+                if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+
+
+def test_the_preview_is_drawn_from_a_reduced_photo_and_the_pdf_keeps_the_whole_one(project):
+    """Decoding a print photo whole was most of a preview's time, for a 600 px picture. The preview is drawn from
+    a copy of the PDF with the photo reduced (by a power of two, to no less than the preview's size), and looks
+    as one drawn from the PDF itself; the PDF the print shop gets keeps every pixel of the photo."""
+    import numpy as np
+
+    from kit.render.poster import _preview_copy
+
+    detailed = Image.effect_mandelbrot((3600, 2400), (-2.2, -1.2, 1.0, 1.2), 80).convert("RGB")
+    project.add("koosloome", image=detailed)
+    pdf, png = poster(context(project), "A4")
+    assert _images(pdf) == [(3600, 2400)]
+    assert _images(_preview_copy(pdf, 600)) == [(1800, 1200)]  # 600 × 849 px of page: half is the least reduction
+    assert _preview_copy(pdf, 2000) == pdf  # a preview as large as the photo: nothing to reduce
+
+    page = pdfium.PdfDocument(pdf)[0]
+    trim = page.get_trimbox()
+    media = page.get_mediabox()
+    crop = (trim[0] - media[0], trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
+    whole = page.render(scale=600 / (trim[2] - trim[0]), crop=crop).to_pil().convert("RGB")
+    difference = np.abs(np.asarray(whole, dtype=int) - np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int))
+    # Measured: mean 0.03, 99th percentile 1 (of 255). Reduced by eight instead, the photo gave 0.35 and 10.
+    assert difference.mean() < 0.1 and np.percentile(difference, 99) <= 3, (difference.mean(), np.percentile(difference, 99))

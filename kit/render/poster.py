@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import uuid
 import warnings as py_warnings
 from dataclasses import dataclass
@@ -371,10 +372,12 @@ def finish_pdf(data: bytes, paper: Paper, key: str, date: str) -> bytes:
 
 
 def preview_png(pdf: bytes, width: int = 600) -> bytes:
-    """The first page as a PNG, cropped to the trim, for the review sheet and the download page."""
+    """The first page as a PNG, cropped to the trim, for the review sheet and the download page. pdfium draws
+    it from a copy of the PDF whose photos are reduced to what the preview can show (`_preview_copy`):
+    decoding a print photo whole took most of a preview's time. The PDF itself keeps the photo as it was."""
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(pdf)
+    document = pdfium.PdfDocument(_preview_copy(pdf, width))
     page = document[0]
     crop = _trim_crop(page)
     trim_width = page.get_width() - crop[0] - crop[2]
@@ -383,6 +386,67 @@ def preview_png(pdf: bytes, width: int = 600) -> bytes:
     image.save(buffer, "PNG", compress_level=1)  # a preview: speed over the last few kilobytes
     document.close()
     return buffer.getvalue()
+
+
+def _preview_copy(pdf: bytes, width: int) -> bytes:
+    """The PDF with every JPEG image larger than the preview reduced, in the decoder, by the largest power of two
+    that leaves it at least the preview's size in both directions: an image is never shown larger than the
+    page, so it is never drawn with fewer pixels than the preview has. A print photo (3600 × 2400) is decoded
+    at a quarter of its size or less, once per worker. Other images are left as they are."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        x0, y0, x1, y1 = (float(v) for v in document.pages[0].trimbox)
+        page_px = (width, width * (y1 - y0) / (x1 - x0))
+        reduced_any = False
+        for obj in document.objects:
+            if not (isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Image"
+                    and obj.get("/Filter") == "/DCTDecode"):
+                continue
+            size = (int(obj.Width), int(obj.Height))
+            scale = max(page_px[0] / size[0], page_px[1] / size[1])
+            if scale > 0.5:  # a reduction by two at least, or none
+                continue
+            reduced = _reduced_jpeg(obj.read_raw_bytes(), (math.ceil(size[0] * scale), math.ceil(size[1] * scale)))
+            if reduced is not None:
+                data, (obj.Width, obj.Height) = reduced
+                obj.write(data, filter=pikepdf.Name.DCTDecode)
+                reduced_any = True
+        if not reduced_any:
+            return pdf
+        out = io.BytesIO()
+        document.save(out)
+    return out.getvalue()
+
+
+# Reduced photos of this worker, by the JPEG's digest and the least size: the posters of a message share one photo.
+_reduced: dict[tuple[bytes, tuple[int, int]], tuple[bytes, tuple[int, int]] | None] = {}
+REDUCED_KEPT = 8
+
+
+def _reduced_jpeg(data: bytes, least: tuple[int, int]) -> tuple[bytes, tuple[int, int]] | None:
+    """The JPEG decoded at the smallest of 1/2, 1/4, 1/8 of its size that is still at least `least`, and encoded
+    again (quality 92: a preview's photo), with its new size. None for a JPEG in another mode than RGB or
+    greyscale (a CMYK JPEG's colours depend on its PDF's decode array)."""
+    key = (hashlib.blake2b(data, digest_size=16).digest(), least)
+    if key not in _reduced:
+        if len(_reduced) >= REDUCED_KEPT:
+            del _reduced[next(iter(_reduced))]  # the oldest
+        _reduced[key] = _reduce_jpeg(data, least)
+    return _reduced[key]
+
+
+def _reduce_jpeg(data: bytes, least: tuple[int, int]) -> tuple[bytes, tuple[int, int]] | None:
+    from PIL import Image
+
+    source = Image.open(io.BytesIO(data))
+    if source.mode not in ("RGB", "L"):
+        return None
+    source.draft(source.mode, least)
+    image = source.convert(source.mode)  # loads it, at the draft's size
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=92)
+    return buffer.getvalue(), image.size
 
 
 def _trim_crop(page) -> tuple[float, float, float, float]:
