@@ -108,7 +108,12 @@ def _fonts(c: Checker, root: Path, project_root: Path) -> Fonts:
         elif not path.is_file():
             c.problem(("fonts", role), f"font file '{rel}' is missing")
         else:
-            missing = missing_glyphs(path)
+            try:
+                missing = missing_glyphs(path)
+            except Exception as exc:  # noqa: BLE001 - whatever fontTools raises, the file is not a font it can read
+                c.problem(("fonts", role), f"font file '{rel}' cannot be read as a font ({str(exc)[:120]}); "
+                                           "replace it with the font's .otf or .ttf file")
+                continue
             if missing:
                 c.problem(("fonts", role), f"font '{rel}' lacks glyphs of the required set: {', '.join(missing[:12])}"
                                            + (f" and {len(missing) - 12} more" if len(missing) > 12 else ""))

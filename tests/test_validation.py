@@ -214,6 +214,16 @@ def test_font_file_missing(project):
     assert [str(p) for p in problems] == ["brand/tokens.yaml:33: fonts.italic: font file 'fonts/Inter-Italic.otf' is missing"]
 
 
+@pytest.mark.parametrize("cut", [lambda font: b"garbage\n", lambda font: font[:3000]], ids=["text", "truncated"])
+def test_font_file_that_is_not_a_font(project, cut):
+    """A broken font was a traceback from fontTools: it is the brand's problem, named with its field."""
+    path = project.root / "brand" / "fonts" / "Inter-Italic.otf"
+    path.write_bytes(cut(path.read_bytes()))
+    _, problems = load_brand(project.root / "brand", project.root)
+    assert len(problems) == 1 and str(problems[0]).startswith(
+        "brand/tokens.yaml:33: fonts.italic: font file 'fonts/Inter-Italic.otf' cannot be read as a font (")
+    assert str(problems[0]).endswith("); replace it with the font's .otf or .ttf file")
+
 def test_font_lacking_glyphs(project):
     """A font cut down to Latin-1 (as many web fonts are) lacks the Võro, Latvian and Cyrillic letters."""
     from fontTools import subset
