@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Collection, Iterator, Sequence
 
+from kit import found
 from kit.brand import load_brand
 from kit.config import Settings
 from kit.content import Content, load_content
@@ -73,6 +74,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     started = time.perf_counter()
     store = Store.open(settings.out)
     known = store.read_memo(MESSAGE_MEMO)
+    recalled = found.recall(store)
     brand, content = load_project(settings, known)
     if _memo_keys(content.loaded) != _memo_keys(known):  # rewritten only when a folder was read anew
         store.write_memo(MESSAGE_MEMO, content.loaded)
@@ -80,6 +82,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
                         now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
     jobs = plan(ctx, registry)
+    found.keep(store, recalled)
     selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
     selected = [] if site_only else selected
     web_fonts = WebFonts(ctx, store)  # converted, if a font changed, while the workers render

@@ -10,6 +10,7 @@ import os
 from collections.abc import Collection
 from datetime import datetime
 
+from kit import found
 from kit.brand import load_brand
 from kit.config import Settings
 from kit.content import load_content
@@ -31,10 +32,11 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
     unknown = [m for m in messages if not (settings.messages_dir / m / "message.yaml").is_file()]
     if unknown:
         raise KitError("; ".join(f"--message: no message '{m}' (no messages/{m}/message.yaml)" for m in unknown))
+    store = Store.open(settings.out)  # read only: its memos spare finding again what the last build found
+    found.recall(store)
     brand, problems = load_brand(settings.brand_dir, settings.root)
     if brand is None or any(p.severity == "error" for p in problems):
         return sorted(problems)
-    store = Store.open(settings.out)  # read only: its memo spares reading unchanged messages again
     content = load_content(settings, brand, approving=messages if approving else (), known=store.read_memo(MESSAGE_MEMO))
     problems.extend(p for p in content.problems if _concerns(p, settings, messages))
     if any(p.severity == "error" for p in problems):
@@ -57,8 +59,8 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
     # out for it: its pre-flight runs here. Sent to worker processes, 1 800 such calendar checks at 1 000
     # messages took a second and a half of every `kit check`.
     unplanned = [task for task in tasks if task not in current]
-    for found in _run_checks([task for task in tasks if task in current], ctx, registry):
-        problems.extend(found)
+    for problems_of_task in _run_checks([task for task in tasks if task in current], ctx, registry):
+        problems.extend(problems_of_task)
     use_here(ctx, registry)
     for task in unplanned:
         problems.extend(_check(task))

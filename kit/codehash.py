@@ -20,6 +20,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from kit.filecache import file_version
+
 # System libraries behind a distribution, read through their own version functions (a cheap dlopen, no import):
 # a new pango breaks lines differently, and no Python package version says so.
 SYSTEM_LIBRARIES: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -39,10 +41,76 @@ def code_hash(modules: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
+# What an earlier process found of each module set: its closure and its distributions' versions, with the
+# environment they were found in. Finding them reads the AST of every module and the metadata of every installed
+# distribution: a fifth of a second, a third of a rebuild with nothing to do. The build keeps them in the store's
+# memo (`remember`, `remembered`); they are used only while `environment` is what it was.
+_remembered: dict[tuple[str, ...], tuple[tuple, tuple, tuple]] = {}
+_used: set[tuple[str, ...]] = set()
+
+
+def remember(memo) -> None:
+    """Take what an earlier process found (its `remembered()`); anything else is ignored."""
+    if isinstance(memo, dict):
+        _remembered.update((k, v) for k, v in memo.items() if isinstance(k, tuple) and isinstance(v, tuple) and len(v) == 3)
+
+
+def remembered() -> dict:
+    """What this process found or used, for the next one."""
+    return {modules: _remembered[modules] for modules in sorted(_used)}
+
+
+def forget() -> None:
+    """Everything found in this process and remembered from others (a test pretending an upgrade)."""
+    _remembered.clear()
+    _used.clear()
+    for cached in (kit_closure, library_versions, environment, _imports, _providers):
+        cached.cache_clear()
+
+
+def _found(modules: tuple[str, ...]) -> tuple[tuple[tuple[str, Path], ...], tuple[tuple[str, str], ...]]:
+    """(closure, versions of the Python distributions it uses), remembered or found now."""
+    now = environment(_ours(modules))
+    known = _remembered.get(modules)
+    _used.add(modules)
+    if known is not None and known[0] == now:
+        return known[1], known[2]
+    closure = _closure(modules)
+    versions = _distribution_versions(closure, _ours(modules))
+    _remembered[modules] = (now, closure, versions)
+    return closure, versions
+
+
+@lru_cache(maxsize=None)
+def environment(ours: tuple[str, ...]) -> tuple:
+    """What closures and distribution versions follow from: this Python, every file of the packages followed (an
+    import added or a module created), and every folder on the import path (installing, upgrading or removing a
+    distribution adds or removes its `.dist-info` folder there, which changes the folder's version). Once per
+    process, as the other caches here."""
+    files = []
+    for package in ours:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin and spec.origin.endswith(".py") and not spec.submodule_search_locations:
+            files.append((spec.origin, file_version(spec.origin)))  # a plug-in that is one module
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            files += [(p.as_posix(), file_version(p)) for p in Path(folder).rglob("*.py") if "__pycache__" not in p.parts]
+    folders: list[tuple[str, tuple | None]] = []
+    for entry in sys.path:
+        try:
+            folders.append((entry, file_version(entry or ".")))
+        except OSError:
+            folders.append((entry, None))
+    return sys.version, tuple(sorted(files)), tuple(folders)
+
+
 @lru_cache(maxsize=None)
 def kit_closure(modules: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
     """(module name, source file) of these modules and every module of kit or of their own packages they import,
     transitively, with the packages' __init__ files."""
+    return _found(modules)[0]
+
+
+def _closure(modules: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
     ours = _ours(modules)
     seen: dict[str, Path] = {}
     todo = list(modules)
@@ -62,14 +130,18 @@ def kit_closure(modules: tuple[str, ...]) -> tuple[tuple[str, Path], ...]:
 @lru_cache(maxsize=None)
 def library_versions(modules: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """(distribution, version) of every library the closure imports, with what those require, plus the system
-    libraries behind them."""
-    top_level = {top for name, _path in kit_closure(modules) for top in _imports(name, _ours(modules))[1]}
-    dists = _with_requirements({dist for top in top_level for dist in _distributions(top)})
-    versions = {dist: library_version(dist) for dist in sorted(dists)}
-    for dist in sorted(dists):
+    libraries behind them (asked each process: a system upgrade changes no Python folder)."""
+    versions = dict(_found(modules)[1])
+    for dist in sorted(versions):
         for name, soname, function in SYSTEM_LIBRARIES.get(dist, ()):
             versions[name] = system_library_version(name, soname, function)
     return tuple((name, version) for name, version in versions.items() if version)
+
+
+def _distribution_versions(closure: tuple[tuple[str, Path], ...], ours: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    top_level = {top for name, _path in closure for top in _imports(name, ours)[1]}
+    dists = _with_requirements({dist for top in top_level for dist in _distributions(top)})
+    return tuple((dist, library_version(dist)) for dist in sorted(dists))
 
 
 @lru_cache(maxsize=None)

@@ -1,9 +1,10 @@
 """The glyph set every bundled font must cover (SPECS.md §3), and the check against a font file."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
-from kit.filecache import by_file_version
+from kit.filecache import file_version
 
 ESTONIAN = "õäöüšžÕÄÖÜŠŽ"
 VORO = "qyQYŃŔŚĹĽĎŤǴḰḾṔńŕśĺľďťǵḱḿṕ\u02bc\u2019"
@@ -17,9 +18,41 @@ MINUS = "\u2212"
 GLYPH_SET = ESTONIAN + VORO + COMBINING_ACUTE + LATVIAN + CYRILLIC + PUNCTUATION + SPACES_AND_HYPHENS + MINUS
 
 
-@by_file_version(maxsize=32)
+# Fonts checked, by path, file version and what the check is made of (this module and fontTools), with what each
+# lacks: also those an earlier process checked (`remember`), since opening five fonts was a fifth of a rebuild with
+# nothing to do.
+_remembered: dict[tuple, tuple[str, ...]] = {}
+_used: set[tuple] = set()
+
+
 def missing_glyphs(font_path: Path) -> tuple[str, ...]:
     """Characters of GLYPH_SET the font lacks; 'mark feature' when U+0301 cannot be positioned."""
+    key = (str(font_path), file_version(font_path), _checker_version())
+    if key not in _remembered:
+        _remembered[key] = _missing(font_path)
+    _used.add(key)
+    return _remembered[key]
+
+
+def remember(memo) -> None:
+    """Take what an earlier process found (its `remembered()`); anything else is ignored."""
+    if isinstance(memo, dict):
+        _remembered.update((k, v) for k, v in memo.items() if isinstance(k, tuple) and isinstance(v, tuple))
+
+
+def remembered() -> dict:
+    """What this process checked or used, for the next one."""
+    return {key: _remembered[key] for key in sorted(_used)}
+
+
+@lru_cache(maxsize=1)
+def _checker_version() -> tuple:
+    from kit.codehash import library_version
+
+    return GLYPH_SET, file_version(__file__), library_version("fonttools")
+
+
+def _missing(font_path: Path) -> tuple[str, ...]:
     from fontTools.ttLib import TTFont  # fontTools is already a WeasyPrint dependency
 
     with TTFont(str(font_path), lazy=True) as font:

@@ -11,11 +11,11 @@ from functools import lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-import yaml
 from babel.dates import format_date as babel_date
 from babel.numbers import format_decimal
 
 from kit.errors import Problem
+from kit.yamlread import load_kits_own
 
 VRO_MONTHS = ("vahtsõaastagakuu", "radokuu", "urbõkuu", "mahlakuu", "lehekuu", "piimäkuu",
               "hainakuu", "põimukuu", "süküskuu", "rehekuu", "märtekuu", "joulukuu")
@@ -163,7 +163,7 @@ def format_number(value: float, lang: str) -> str:
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, dict[str, str]]:
     text = resources.files("kit").joinpath("data/labels.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_kits_own(text)
 
 
 def label(key: str, lang: str, **values: str) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from kit.yamlread import load_kits_own
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class PlatformRules:
 
 @lru_cache(maxsize=1)
 def rules() -> PlatformRules:
-    data = yaml.safe_load(resources.files("kit").joinpath("data/platforms.yaml").read_text(encoding="utf-8"))
+    data = load_kits_own(resources.files("kit").joinpath("data/platforms.yaml").read_text(encoding="utf-8"))
     platforms = {name: Platform(name=name, **values) for name, values in data["platforms"].items()}
     formats = {name: ImageFormat(name=name, size=tuple(v["size"]), platforms=tuple(v["platforms"]),
                                  layout=v["layout"], safe=tuple(v.get("safe", (0, 0, 0, 0))))

@@ -124,3 +124,31 @@ def test_every_brand_colour_pair_passes_wcag_aa():
     assert not problems and brand.pairs
     for role, (text, background) in brand.pairs.items():
         assert contrast_ratio(hex_rgb(text), hex_rgb(background)) >= 4.5, role
+
+
+def test_a_fonts_glyph_check_is_remembered_until_the_font_changes(tmp_path, monkeypatch):
+    """Opening the brand's fonts to check their glyphs was a fifth of a rebuild with nothing to do: what one process
+    found is kept for the next (kit/found.py), and used while the font file is the same file."""
+    from kit import glyphs
+
+    monkeypatch.setattr(glyphs, "_remembered", {})
+    monkeypatch.setattr(glyphs, "_used", set())  # a process of its own: no font checked yet
+    font = tmp_path / "font.otf"
+    font.write_bytes(FONTS[0].read_bytes())
+    assert missing_glyphs(font) == ()
+    memo = glyphs.remembered()
+    assert [key[0] for key in memo] == [str(font)]
+
+    opened: list[Path] = []
+    real = glyphs._missing
+    monkeypatch.setattr(glyphs, "_missing", lambda path: opened.append(path) or real(path))
+    monkeypatch.setattr(glyphs, "_remembered", {})  # the next process
+    glyphs.remember(memo)
+    assert missing_glyphs(font) == () and opened == []
+
+    font.write_bytes(b"not a font any more, " + FONTS[0].read_bytes())  # replaced: checked again
+    from fontTools.ttLib import TTLibError
+
+    with pytest.raises(TTLibError):
+        missing_glyphs(font)
+    assert opened == [font]

@@ -2,6 +2,7 @@
 API. Whatever is rendered, every other output stays as it is (same bytes, not even rewritten), the site is made
 from every built job, and only what no longer exists is removed. And the other way round: a change to the code
 or libraries a renderer uses re-renders that renderer's jobs, and only those."""
+import functools
 import os
 import shutil
 import subprocess
@@ -176,8 +177,10 @@ def test_a_changed_helper_rerenders_only_the_renderer_that_imports_it(copy, tmp_
 
 
 @pytest.fixture
-def versions(monkeypatch):
-    """Pretend library versions: {distribution: version}, read by kit/codehash.py (cached per process)."""
+def versions(monkeypatch, tmp_path):
+    """Pretend library versions: {distribution: version}, read by kit/codehash.py (cached per process, and
+    remembered by the build while no folder on the import path changes: an install changes one, so a new folder
+    is put on the path, as an install into it would)."""
     from kit import codehash
 
     pretend: dict[str, str] = {}
@@ -186,9 +189,11 @@ def versions(monkeypatch):
     real_system = codehash.system_library_version
     monkeypatch.setattr(codehash, "system_library_version",
                         lambda name, *args: pretend.get(name) or real_system(name, *args))
-    codehash.library_versions.cache_clear()
+    (tmp_path / "site-packages").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path / "site-packages"))
+    codehash.forget()
     yield pretend
-    codehash.library_versions.cache_clear()
+    codehash.forget()
 
 
 def code_hashes() -> dict[str, str]:
@@ -212,7 +217,7 @@ def test_each_library_version_is_part_of_the_hash_of_the_renderers_using_it(vers
     versions[library] = "99.0"
     from kit import codehash
 
-    codehash.library_versions.cache_clear()
+    codehash.forget()
     changed = {name for name, digest in code_hashes().items() if digest != real[name]}
     assert changed == kinds
 
@@ -233,3 +238,59 @@ def test_a_renderer_from_outside_kit_has_its_own_code_hashed(tmp_path, monkeypat
     before = code_hash(modules)
     (package / "dates.py").write_text("def week(day):\n    return day.isocalendar()[1] + 0\n")
     assert code_hash(modules) != before
+
+
+def test_what_a_build_found_of_the_renderers_code_is_used_until_what_it_was_found_from_changes(copy, tmp_path,
+                                                                                              monkeypatch):
+    """Finding the renderers' import closures and library versions (the AST of every module, the metadata of every
+    distribution) was a third of a rebuild with nothing to do. A build keeps what it found in the store; the next
+    process uses it, and finds again only when a followed package's file or a folder on the import path changed."""
+    from kit import codehash, found
+    from kit.store import Store
+
+    build(copy.settings, now=NOW, workers=1)  # the copy's memo was found at another import path
+    codehash.forget()
+    expected = code_hashes()
+
+    read: list[str] = []
+    real_imports = codehash._imports.__wrapped__
+    monkeypatch.setattr(codehash, "_imports", functools.lru_cache(maxsize=None)(
+        lambda name, ours: read.append(name) or real_imports(name, ours)))  # cached per process, as the real one
+
+    def fresh_process() -> dict[str, str]:
+        codehash.forget()
+        found.recall(Store.open(copy.settings.out))
+        read.clear()
+        return code_hashes()
+
+    assert fresh_process() == expected and read == []  # nothing parsed: all remembered
+
+    # A plug-in's package followed like kit's own: a module of it edited, and its closure is found again.
+    package = tmp_path / "plugin"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "render.py").write_text("from kit.model import Job\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    codehash.forget()
+    modules = ("plugin.render",)
+    first = codehash.code_hash(modules)
+    memo = codehash.remembered()
+    codehash.forget()
+    codehash.remember(memo)
+    read.clear()
+    assert codehash.code_hash(modules) == first and read == []
+    (package / "helper.py").write_text("WIDTH = 3\n")
+    (package / "render.py").write_text("from kit.model import Job\nfrom plugin.helper import WIDTH\n")
+    codehash.forget()
+    codehash.remember(memo)
+    read.clear()
+    assert codehash.code_hash(modules) != first and "plugin.render" in read
+    assert "plugin.helper" in {name for name, _path in codehash.kit_closure(modules)}
+
+    # A distribution installed into a folder on the import path (its .dist-info folder appears there).
+    codehash.forget()
+    codehash.remember(memo)
+    (tmp_path / "newlib-1.0.dist-info").mkdir()
+    read.clear()
+    codehash.code_hash(modules)
+    assert "plugin.render" in read

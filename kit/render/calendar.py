@@ -20,15 +20,17 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from icalendar import Calendar, Event, Timezone
 
 from kit.errors import Problem
 from kit.filecache import by_file_version
 from kit.i18n import label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, Presentation, RenderContext, Renderer
+
+if TYPE_CHECKING:  # imported where a calendar is written: a build with nothing to render never loads it
+    from icalendar import Event
 
 TZID = "Europe/Tallinn"
 TALLINN = ZoneInfo(TZID)
@@ -145,6 +147,8 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
 
 
 def ics(events: list[tuple[Message, str]], lang: str, ctx: RenderContext, name: str = "") -> bytes:
+    from icalendar import Calendar, Timezone
+
     calendar = Calendar()
     calendar.add("prodid", f"-//Loov Voru maakond//kit//{lang.upper()}")
     calendar.add("version", "2.0")
@@ -172,6 +176,8 @@ def sequence(message: Message) -> int:
 
 
 def vevent(message: Message, key: str, lang: str, ctx: RenderContext) -> Event:
+    from icalendar import Event
+
     from kit.press import call_to_action
 
     event = message.event

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import yaml
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
@@ -14,6 +14,9 @@ from kit.errors import RenderError
 from kit.filecache import by_file_version
 from kit.model import Brand
 from kit.textfit import Fitted, draw_options, fit, font, missing_characters, place_names, width
+
+if TYPE_CHECKING:  # numpy is imported where pixels are measured: a build with nothing to render never loads it
+    import numpy as np
 
 Box = tuple[int, int, int, int]
 
@@ -201,6 +204,8 @@ def pattern_band(image: Image.Image, box: Box, color: str, brand: Brand) -> None
 
 def relative_luminance(rgb) -> "np.ndarray | float":
     """WCAG relative luminance of sRGB values 0..255 (a tuple, or an array whose last axis is RGB)."""
+    import numpy as np
+
     c = np.asarray(rgb, dtype=np.float64)[..., :3] / 255
     linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     return linear @ np.array([0.2126, 0.7152, 0.0722])
@@ -213,6 +218,8 @@ def contrast_ratio(a, b) -> float:
 
 def worst_contrast(image: Image.Image, box: Box, color: str) -> float:
     """Contrast of the text colour against the least favourable 2 % of the pixels behind the text."""
+    import numpy as np
+
     lum = relative_luminance(np.asarray(image.crop(box).convert("RGB").reduce(2)))
     text = float(relative_luminance(hex_rgb(color)))
     # Light text: the lightest pixels are the risk; dark text: the darkest.

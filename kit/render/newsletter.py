@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import textwrap
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 from functools import lru_cache
 from importlib import resources
 
-import css_inline
 import yaml
 from babel.dates import format_date as babel_date
 
@@ -139,6 +135,8 @@ def _event(message: Message, lang: str, ctx: RenderContext) -> dict | None:
 
 
 def newsletter_html(messages: list[Message], lang: str, issue: str, ctx: RenderContext) -> str:
+    import css_inline  # here, not at the top: a build with nothing to render never loads it
+
     rules = email_rules()
     items = _items(messages, lang, ctx)
     title = issue_title(lang, issue)
@@ -189,6 +187,10 @@ def newsletter_text(messages: list[Message], lang: str, issue: str, ctx: RenderC
 
 def eml(html: str, text: str, lang: str, issue: str, messages: list[Message], ctx: RenderContext) -> bytes:
     """multipart/alternative, UTF-8; Date and Message-ID fixed by the issue so the same inputs give the same bytes."""
+    from email.message import EmailMessage  # here: a build with nothing to render never loads the e-mail package
+    from email.policy import SMTP
+    from email.utils import format_datetime
+
     org = ctx.brand.organisation
     email = EmailMessage(policy=SMTP)
     email["Subject"] = issue_title(lang, issue)

@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
-import segno
 from markupsafe import Markup
 
 from kit.brand_assets import mark_svg, pattern_svg
@@ -341,6 +340,8 @@ def poster_html(message: Message, listing_lang: str, municipality: str, paper: P
 @lru_cache(maxsize=8)
 def _qr_svg(url: str, color: str) -> Markup:
     """A vector QR code (segno), inline: no file, no fetch."""
+    import segno  # here, not at the top: a build with nothing to render never loads it
+
     svg = segno.make(url, error="m").svg_inline(scale=1, dark=color, light="white", border=2)
     return Markup(svg)
 

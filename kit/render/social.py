@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass, replace
 from typing import Callable
 
-import numpy as np
 from PIL import Image, ImageDraw
 
 from kit.captions import Caption, caption_problems, captions, image_alt
@@ -258,6 +257,8 @@ def _wordmark(image: Image.Image, box: Box, spec: dict, brand: Brand) -> TextBlo
 
 def _panel(image: Image.Image, placed: Arrangement, color: str) -> None:
     """The panel behind the texts; on tall shapes it fades in over the photo's last `fade` pixels."""
+    import numpy as np  # here, not at the top: a build with nothing to render never loads it
+
     x0, y0, x1, y1 = placed.panel
     alpha = np.zeros(image.height)
     alpha[y0:y1] = 1.0

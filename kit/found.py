@@ -1,0 +1,27 @@
+"""What earlier processes found out about kit's surroundings, kept for the next in the store's memo: the
+renderers' import closures and library versions (kit/codehash.py) and the brand fonts' glyph coverage
+(kit/glyphs.py). Finding them again took a quarter of a second, half of a rebuild with nothing to do. Each is
+used only while what it was found from is unchanged: a memo is a shortcut, never the truth."""
+from __future__ import annotations
+
+from kit import codehash, glyphs
+from kit.store import Store
+
+FOUND_MEMO = "state/found.pickle"
+
+
+def recall(store: Store) -> dict:
+    """Take what the last build found; returns it, for `keep`."""
+    found = store.read_memo(FOUND_MEMO)
+    found = found if isinstance(found, dict) else {}
+    codehash.remember(found.get("code"))
+    glyphs.remember(found.get("glyphs"))
+    return found
+
+
+def keep(store: Store, recalled: dict) -> None:
+    """Save what this process used, when it differs from what it recalled (kit, a plug-in, a library or a font
+    changed): a rebuild with nothing changed writes nothing."""
+    found = {"code": codehash.remembered(), "glyphs": glyphs.remembered()}
+    if found != recalled:
+        store.write_memo(FOUND_MEMO, found)
