@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from kit.filecache import file_version
+from kit.filecache import Kept, file_version
 
 # System libraries behind a distribution, read through their own version functions (a cheap dlopen, no import):
 # a new pango breaks lines differently, and no Python package version says so.
@@ -41,44 +41,25 @@ def code_hash(modules: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-# What an earlier process found of each module set: its closure and its distributions' versions, with the
-# environment they were found in. Finding them reads the AST of every module and the metadata of every installed
-# distribution: a fifth of a second, a third of a rebuild with nothing to do. The build keeps them in the store's
-# memo (`remember`, `remembered`); they are used only while `environment` is what it was.
-_remembered: dict[tuple[str, ...], tuple[tuple, tuple, tuple]] = {}
-_used: set[tuple[str, ...]] = set()
-
-
-def remember(memo) -> None:
-    """Take what an earlier process found (its `remembered()`); anything else is ignored."""
-    if isinstance(memo, dict):
-        _remembered.update((k, v) for k, v in memo.items() if isinstance(k, tuple) and isinstance(v, tuple) and len(v) == 3)
-
-
-def remembered() -> dict:
-    """What this process found or used, for the next one."""
-    return {modules: _remembered[modules] for modules in sorted(_used)}
+# What an earlier process found of each module set: its closure and its distributions' versions, by the module set
+# and the environment they were found in. Finding them reads the AST of every module and the metadata of every
+# installed distribution: a fifth of a second, a third of a rebuild with nothing to do (kept by kit/found.py).
+FOUND = Kept()
 
 
 def forget() -> None:
-    """Everything found in this process and remembered from others (a test pretending an upgrade)."""
-    _remembered.clear()
-    _used.clear()
+    """Everything found in this process and kept from others (a test pretending an upgrade)."""
+    FOUND.clear()
     for cached in (kit_closure, library_versions, environment, _imports, _providers):
         cached.cache_clear()
 
 
 def _found(modules: tuple[str, ...]) -> tuple[tuple[tuple[str, Path], ...], tuple[tuple[str, str], ...]]:
-    """(closure, versions of the Python distributions it uses), remembered or found now."""
-    now = environment(_ours(modules))
-    known = _remembered.get(modules)
-    _used.add(modules)
-    if known is not None and known[0] == now:
-        return known[1], known[2]
-    closure = _closure(modules)
-    versions = _distribution_versions(closure, _ours(modules))
-    _remembered[modules] = (now, closure, versions)
-    return closure, versions
+    """(closure, versions of the Python distributions it uses), kept or found now."""
+    def find():
+        closure = _closure(modules)
+        return closure, _distribution_versions(closure, _ours(modules))
+    return FOUND.get((modules, environment(_ours(modules))), find)
 
 
 @lru_cache(maxsize=None)

@@ -40,6 +40,35 @@ def code_version() -> tuple:
                         if p.is_file() and "__pycache__" not in p.parts))
 
 
+class Kept:
+    """A cache kept across processes: values by a key that holds everything a value follows from. The build saves
+    what its process found or used (`kept`) in the store, and the next process takes it (`take`): kit/found.py."""
+
+    def __init__(self) -> None:
+        self._values: dict = {}
+        self._used: set = set()
+
+    def get(self, key, find):
+        """The value kept for `key`, or `find()` now."""
+        if key not in self._values:
+            self._values[key] = find()
+        self._used.add(key)
+        return self._values[key]
+
+    def take(self, memo) -> None:
+        """What an earlier process kept; anything but a dict is ignored (a memo is only ever a shortcut)."""
+        if isinstance(memo, dict):
+            self._values.update(memo)
+
+    def kept(self) -> dict:
+        """What this process found or used, for the next one."""
+        return {key: self._values[key] for key in self._used}
+
+    def clear(self) -> None:
+        self._values.clear()
+        self._used.clear()
+
+
 def by_file_version(maxsize: int):
     """lru_cache for a function whose first argument is a file path: the cache key adds the file's version,
     so an edited or replaced file is read again (a stat per call: microseconds beside what is cached)."""

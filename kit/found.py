@@ -14,14 +14,14 @@ def recall(store: Store) -> dict:
     """Take what the last build found; returns it, for `keep`."""
     found = store.read_memo(FOUND_MEMO)
     found = found if isinstance(found, dict) else {}
-    codehash.remember(found.get("code"))
-    glyphs.remember(found.get("glyphs"))
+    codehash.FOUND.take(found.get("code"))
+    glyphs.FOUND.take(found.get("glyphs"))
     return found
 
 
 def keep(store: Store, recalled: dict) -> None:
     """Save what this process used, when it differs from what it recalled (kit, a plug-in, a library or a font
     changed): a rebuild with nothing changed writes nothing."""
-    found = {"code": codehash.remembered(), "glyphs": glyphs.remembered()}
+    found = {"code": codehash.FOUND.kept(), "glyphs": glyphs.FOUND.kept()}
     if found != recalled:
         store.write_memo(FOUND_MEMO, found)

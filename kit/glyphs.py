@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from kit.filecache import file_version
+from kit.filecache import Kept, file_version
 
 ESTONIAN = "õäöüšžÕÄÖÜŠŽ"
 VORO = "qyQYŃŔŚĹĽĎŤǴḰḾṔńŕśĺľďťǵḱḿṕ\u02bc\u2019"
@@ -19,30 +19,13 @@ GLYPH_SET = ESTONIAN + VORO + COMBINING_ACUTE + LATVIAN + CYRILLIC + PUNCTUATION
 
 
 # Fonts checked, by path, file version and what the check is made of (this module and fontTools), with what each
-# lacks: also those an earlier process checked (`remember`), since opening five fonts was a fifth of a rebuild with
-# nothing to do.
-_remembered: dict[tuple, tuple[str, ...]] = {}
-_used: set[tuple] = set()
+# lacks; kept for the next process (kit/found.py): opening five fonts was a fifth of a rebuild with nothing to do.
+FOUND = Kept()
 
 
 def missing_glyphs(font_path: Path) -> tuple[str, ...]:
     """Characters of GLYPH_SET the font lacks; 'mark feature' when U+0301 cannot be positioned."""
-    key = (str(font_path), file_version(font_path), _checker_version())
-    if key not in _remembered:
-        _remembered[key] = _missing(font_path)
-    _used.add(key)
-    return _remembered[key]
-
-
-def remember(memo) -> None:
-    """Take what an earlier process found (its `remembered()`); anything else is ignored."""
-    if isinstance(memo, dict):
-        _remembered.update((k, v) for k, v in memo.items() if isinstance(k, tuple) and isinstance(v, tuple))
-
-
-def remembered() -> dict:
-    """What this process checked or used, for the next one."""
-    return {key: _remembered[key] for key in sorted(_used)}
+    return FOUND.get((str(font_path), file_version(font_path), _checker_version()), lambda: _missing(font_path))
 
 
 @lru_cache(maxsize=1)

@@ -130,20 +130,20 @@ def test_a_fonts_glyph_check_is_remembered_until_the_font_changes(tmp_path, monk
     """Opening the brand's fonts to check their glyphs was a fifth of a rebuild with nothing to do: what one process
     found is kept for the next (kit/found.py), and used while the font file is the same file."""
     from kit import glyphs
+    from kit.filecache import Kept
 
-    monkeypatch.setattr(glyphs, "_remembered", {})
-    monkeypatch.setattr(glyphs, "_used", set())  # a process of its own: no font checked yet
+    monkeypatch.setattr(glyphs, "FOUND", Kept())  # a process of its own: no font checked yet
     font = tmp_path / "font.otf"
     font.write_bytes(FONTS[0].read_bytes())
     assert missing_glyphs(font) == ()
-    memo = glyphs.remembered()
+    memo = glyphs.FOUND.kept()
     assert [key[0] for key in memo] == [str(font)]
 
     opened: list[Path] = []
     real = glyphs._missing
     monkeypatch.setattr(glyphs, "_missing", lambda path: opened.append(path) or real(path))
-    monkeypatch.setattr(glyphs, "_remembered", {})  # the next process
-    glyphs.remember(memo)
+    monkeypatch.setattr(glyphs, "FOUND", Kept())  # the next process
+    glyphs.FOUND.take(memo)
     assert missing_glyphs(font) == () and opened == []
 
     font.write_bytes(b"not a font any more, " + FONTS[0].read_bytes())  # replaced: checked again

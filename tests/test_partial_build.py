@@ -274,22 +274,22 @@ def test_what_a_build_found_of_the_renderers_code_is_used_until_what_it_was_foun
     codehash.forget()
     modules = ("plugin.render",)
     first = codehash.code_hash(modules)
-    memo = codehash.remembered()
+    memo = codehash.FOUND.kept()
     codehash.forget()
-    codehash.remember(memo)
+    codehash.FOUND.take(memo)
     read.clear()
     assert codehash.code_hash(modules) == first and read == []
     (package / "helper.py").write_text("WIDTH = 3\n")
     (package / "render.py").write_text("from kit.model import Job\nfrom plugin.helper import WIDTH\n")
     codehash.forget()
-    codehash.remember(memo)
+    codehash.FOUND.take(memo)
     read.clear()
     assert codehash.code_hash(modules) != first and "plugin.render" in read
     assert "plugin.helper" in {name for name, _path in codehash.kit_closure(modules)}
 
     # A distribution installed into a folder on the import path (its .dist-info folder appears there).
     codehash.forget()
-    codehash.remember(memo)
+    codehash.FOUND.take(memo)
     (tmp_path / "newlib-1.0.dist-info").mkdir()
     read.clear()
     codehash.code_hash(modules)
