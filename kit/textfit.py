@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import pyphen
 from PIL import ImageFont
@@ -276,11 +276,14 @@ def _pieces(text: str, rules: Rules, hyphenate: Callable[[str], bool]) -> list[_
     return pieces
 
 
-def _line_text(pieces: list[_Piece], start: int, end: int) -> str:
+_JOINS = {"space": " ", "hyphen": "", "separator": f" {SEPARATOR} "}  # what follows a piece inside a line
+
+
+def _line_text(pieces: Sequence[_Piece], start: int, end: int) -> str:
     """The line made of pieces[start:end], as drawn."""
     text = ""
     for piece in pieces[start:end - 1]:
-        text += piece.text + {"space": " ", "hyphen": "", "separator": f" {SEPARATOR} "}.get(piece.after, "")
+        text += piece.text + _JOINS.get(piece.after, "")
     last = pieces[end - 1]
     return text + last.text + (HYPHEN if last.after == "hyphen" else "")
 
@@ -299,25 +302,23 @@ def set_lines(text: str, measure: Callable[[str], float], line_width: float, max
     if not pieces:
         return Setting(("",), 0.0)
     n = len(pieces)
-    multi_word = sum(p.word_end for p in pieces) > 1
+    table = _line_table(tuple(pieces))
+    words_before = table.words_before
     # best[k][i]: (cost, previous index) of setting pieces[:i] in k lines, ending with a break after i - 1.
     best: list[dict[int, tuple[float, int]]] = [{0: (0.0, -1)}]
     for k in range(1, max_lines + 1):
         row: dict[int, tuple[float, int]] = {}
-        for start, (cost, _) in best[k - 1].items():
+        for start, (cost, above) in best[k - 1].items():  # `above`: where the line before this one starts
             if start >= n:
                 continue
-            for end in range(start + 1, n + 1):
-                if any(p.after == "newline" for p in pieces[start:end - 1]):
-                    break  # a line never runs over the writer's line break
-                line = _line_text(pieces, start, end)
-                w = measure(line)
+            several_above = above >= 0 and words_before[start] - words_before[above] > 1
+            for line in table.lines_from(start):
+                w = measure(line.text)
                 if w > line_width:
                     break
-                above = best[k - 1][start][1]  # where the line before this one starts
-                line_cost = cost + _line_cost(pieces, start, end, w, line_width, multi_word, above)
-                if end not in row or line_cost < row[end][0]:
-                    row[end] = (line_cost, start)
+                line_cost = cost + line.cost(w, line_width, several_above)
+                if line.end not in row or line_cost < row[line.end][0]:
+                    row[line.end] = (line_cost, start)
         best.append(row)
     finished = [(best[k][n][0], k) for k in range(1, max_lines + 1) if n in best[k]]
     if not finished:
@@ -333,28 +334,83 @@ def set_lines(text: str, measure: Callable[[str], float], line_width: float, max
     return Setting(lines, cost)
 
 
-def _line_cost(pieces: list[_Piece], start: int, end: int, w: float, line_width: float, multi_word: bool,
-               above: int) -> float:
-    """Raggedness of one line plus its penalties; `above` is where the line before it starts (-1: none)."""
-    cost = ((line_width - w) / line_width) ** 2
-    last = pieces[end - 1]
-    if last.after == "hyphen":
-        cost += HYPHEN_COST
-    if last.after == "separator":
-        cost -= SEPARATOR_BONUS
-    one_word = multi_word and sum(p.word_end for p in pieces[start:end]) == 1
-    length = sum(c.isalpha() for c in last.text)
-    if one_word and last.after == "end":
-        if above >= 0 and sum(p.word_end for p in pieces[above:start]) > 1:
+@dataclass(frozen=True)
+class _Line:
+    """A possible line: pieces[start:end], its text as drawn, and its penalties, which do not depend on the size.
+    `cost` adds them in the order a line's cost was always summed in, so every size ranks to the same bit."""
+
+    end: int
+    text: str
+    before_orphan: tuple[float, ...]  # hyphen, separator
+    may_orphan: bool  # a one-word last line: it costs more when the line above holds several words
+    after_orphan: tuple[float, ...]  # short orphan, lonely word, dangling one-letter word
+
+    def cost(self, w: float, line_width: float, several_above: bool) -> float:
+        """Raggedness of the line plus its penalties; `several_above`: the line above holds several words."""
+        cost = ((line_width - w) / line_width) ** 2
+        for penalty in self.before_orphan:
+            cost += penalty
+        if self.may_orphan and several_above:
             cost += ORPHAN_COST
-        if length <= 5:
-            cost += SHORT_ORPHAN_COST
-    elif one_word and last.word_end and length <= 4:
-        cost += TINY_LONELY_COST if length <= 2 else LONELY_COST
-    if last.after in ("space", "separator") and len(_core(last.text.split(NBSP)[-1])) == 1 \
-            and last.text.split(NBSP)[-1].isalpha():
-        cost += DANGLING_COST
-    return cost
+        for penalty in self.after_orphan:
+            cost += penalty
+        return cost
+
+
+@lru_cache(maxsize=64)
+def _line_table(pieces: tuple[_Piece, ...]) -> _LineTable:
+    return _LineTable(pieces)
+
+
+class _LineTable:
+    """The lines that could begin at each piece, shortest first, found as far as a setting has asked. A text is
+    set at every size of its range, and its pieces are the same at most sizes: a line's text and penalties are
+    found once, only its width scales."""
+
+    def __init__(self, pieces: tuple[_Piece, ...]):
+        self.pieces = pieces
+        self.words_before = [0]  # words in pieces[:i]
+        for piece in pieces:
+            self.words_before.append(self.words_before[-1] + piece.word_end)
+        self._multi_word = self.words_before[-1] > 1
+        self._found: list[list[_Line]] = [[] for _ in pieces]
+        self._prefix = [""] * len(pieces)  # the text of the longest line found so far, without its last piece
+        self._complete = [False] * len(pieces)
+
+    def lines_from(self, start: int) -> Iterator[_Line]:
+        found = self._found[start]
+        yield from found
+        pieces = self.pieces
+        end = start + 1 + len(found)
+        while not self._complete[start]:
+            if end > len(pieces) or (end - 2 >= start and pieces[end - 2].after == "newline"):
+                self._complete[start] = True  # a line never runs over the writer's line break
+                return
+            if end - 2 >= start:
+                before = pieces[end - 2]
+                self._prefix[start] += before.text + _JOINS.get(before.after, "")
+            line = self._line(start, end)
+            found.append(line)
+            yield line
+            end += 1
+
+    def _line(self, start: int, end: int) -> _Line:
+        """The line pieces[start:end] and its penalties, as typesetters weigh them."""
+        last = self.pieces[end - 1]
+        text = self._prefix[start] + last.text + (HYPHEN if last.after == "hyphen" else "")
+        before = (HYPHEN_COST,) if last.after == "hyphen" else (-SEPARATOR_BONUS,) if last.after == "separator" else ()
+        one_word = self._multi_word and self.words_before[end] - self.words_before[start] == 1
+        length = sum(c.isalpha() for c in last.text)
+        after: list[float] = []
+        if one_word and last.after == "end":
+            if length <= 5:
+                after.append(SHORT_ORPHAN_COST)
+        elif one_word and last.word_end and length <= 4:
+            after.append(TINY_LONELY_COST if length <= 2 else LONELY_COST)
+        if last.after in ("space", "separator") and len(_core(last.text.split(NBSP)[-1])) == 1 \
+                and last.text.split(NBSP)[-1].isalpha():
+            after.append(DANGLING_COST)
+        return _Line(end, text, before, one_word and last.after == "end", tuple(after))
 
 
 def fit(text: str, font_path: Path, box: tuple[int, int], sizes: tuple[int, int], max_lines: int, lang: str,

@@ -206,9 +206,24 @@ def relative_luminance(rgb) -> "np.ndarray | float":
     """WCAG relative luminance of sRGB values 0..255 (a tuple, or an array whose last axis is RGB)."""
     import numpy as np
 
-    c = np.asarray(rgb, dtype=np.float64)[..., :3] / 255
-    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    values = np.asarray(rgb)[..., :3]
+    linear = _linear_table()[values] if values.dtype == np.uint8 else _linear(values.astype(np.float64) / 255)
     return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _linear(c):
+    import numpy as np
+
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+@lru_cache(maxsize=1)
+def _linear_table():
+    """Every 8-bit sRGB value made linear: a card's contrast checks look up their pixels instead of raising each
+    to the power 2.4 (a sixth of a card's time)."""
+    import numpy as np
+
+    return _linear(np.arange(256, dtype=np.float64) / 255)
 
 
 def contrast_ratio(a, b) -> float:

@@ -260,15 +260,14 @@ def _panel(image: Image.Image, placed: Arrangement, color: str) -> None:
     import numpy as np  # here, not at the top: a build with nothing to render never loads it
 
     x0, y0, x1, y1 = placed.panel
-    alpha = np.zeros(image.height)
-    alpha[y0:y1] = 1.0
-    if placed.fade:
-        ramp = np.arange(y0 - placed.fade, y0)
-        alpha[max(y0 - placed.fade, 0):y0] = ((ramp[ramp >= 0] - (y0 - placed.fade)) / placed.fade) ** 1.5
-    column = np.round(255 * alpha).astype(np.uint8).reshape(-1, 1)
-    mask = np.zeros((image.height, image.width), np.uint8)
-    mask[:, x0:x1] = column
-    image.paste(Image.new("RGB", image.size, color), (0, 0), Image.fromarray(mask, "L"))
+    image.paste(color, (x0, y0, x1, y1))
+    top = max(y0 - placed.fade, 0)
+    if y0 > top:  # only the fade is blended: a mask over the whole card cost a sixth of its time
+        ramp = np.arange(top, y0)
+        alpha = ((ramp - (y0 - placed.fade)) / placed.fade) ** 1.5
+        column = np.round(255 * alpha).astype(np.uint8).reshape(-1, 1)
+        mask = np.repeat(column, x1 - x0, axis=1)
+        image.paste(Image.new("RGB", (x1 - x0, y0 - top), color), (x0, top), Image.fromarray(mask, "L"))
 
 
 def card(message: Message, lang: str, fmt: ImageFormat, brand: Brand) -> Image.Image:
