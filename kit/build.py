@@ -1,6 +1,7 @@
 """`kit build`: load → validate → plan → render → write → site, as one linear function."""
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -109,8 +110,14 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     # The site sees every built job, rendered now or before, so it stays whole whatever was selected.
     others = [job for job in store.built_jobs(skip_kinds=registry.names())
               if job.lang in settings.languages and all(m in alive for m in job.sources)]
-    held_back = build_site(ctx, registry, jobs + others, store, content.warnings, web_fonts,
-                           may_skip=not (site_only or rendered or failed or removed))
+    # What is loaded and planned lives until the build ends: frozen, the cycle collector stops walking it while the
+    # site stage allocates its hundreds of thousands of objects (0.3 -> 0.15 s of a one-edit build at 1 000).
+    gc.freeze()
+    try:
+        held_back = build_site(ctx, registry, jobs + others, store, content.warnings, web_fonts,
+                               may_skip=not (site_only or rendered or failed or removed))
+    finally:
+        gc.unfreeze()  # a process that builds again (the tests, a library user) gets them collected as before
     chosen = {job.key for job in selected}
     stale = sorted({job.message_id for job in jobs if job.key not in chosen and not store.is_current(job)})
     return BuildReport(planned=len(selected), rendered=rendered, failed=tuple(failed), warnings=tuple(content.warnings),
