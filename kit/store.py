@@ -45,8 +45,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
     """Write through a temp file and os.replace, so a reader never sees half a file. False if unchanged."""
     if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _temp_file(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -58,18 +57,37 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+def _temp_file(path: Path) -> tuple[int, str]:
+    """A new temp file beside `path` (open, its name), its folder made if it is the folder's first file."""
+    try:
+        return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except FileNotFoundError:
+        # Made only when missing: a mkdir that finds the folder there cost 50 us, for every file of every job.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+
 def link_atomic(source: str | Path, target: Path) -> None:
     """Hard-link a built file into the site (no copy: the site costs no extra disk); a copy across devices."""
     if _same_file(source, target):
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.link")
+    try:
+        _link_or_copy(source, tmp)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)  # the folder's first file (see _temp_file)
+        _link_or_copy(source, tmp)
+    os.replace(tmp, target)
+
+
+def _link_or_copy(source: str | Path, tmp: Path) -> None:
     tmp.unlink(missing_ok=True)
     try:
         os.link(source, tmp)
+    except FileNotFoundError:
+        raise  # no folder for it (or no source): not a reason to copy
     except OSError:
         shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
 
 
 def _same_file(source: str | Path, target: Path) -> bool:
@@ -288,8 +306,7 @@ class Store:
         path = (self.out / rel).resolve()
         if not path.is_relative_to(self.out.resolve()):
             raise ValueError(f"path escapes {self.out}: {rel}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _temp_file(path)
         try:
             with os.fdopen(fd, "w+b") as handle:
                 write(handle)
