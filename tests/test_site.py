@@ -200,6 +200,9 @@ def test_archives_never_change_and_together_hold_every_entry(tmp_path):
     after = {p.name: p.read_bytes() for p in archive.glob("all-*.atom")}
     assert after["all-1.atom"] == first["all-1.atom"]
     assert sorted(after) == ["all-1.atom", "all-2.atom", "all-3.atom"]
+    # The site's copy is the frozen file itself (a hard link, as downloads are): no build reads the archives.
+    frozen = project.root / "outputs/state/feeds/archive"
+    assert all((archive / name).samefile(frozen / name) for name in after)
     ids, document = [], project.root / "outputs/site/feeds/all.atom"
     while document is not None:  # walk prev-archive links as an RFC 5005 reader would
         parsed = feedparser.parse(document.read_bytes())

@@ -75,7 +75,7 @@ def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
     catalog = build_catalog(ctx, registry, jobs, store)
     ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions
-    feeds, feed_list = _feeds(ctx, catalog, store)
+    feeds, archives, feed_list = _feeds(ctx, catalog, store)
     bundles = _bundles(ctx, catalog, store)
     posts = posts_csvs(ctx, catalog)  # for scheduling tools; pages link them as they do the bundles, with the size
     sizes = {**bundles, **{path: len(data) for path, data in posts.items()}}
@@ -89,15 +89,17 @@ def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     stylesheet, assets = site_assets(ctx)
     fonts = web_fonts.write(store)
     store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,
-                    links={**links, **assets}, kept=set(bundles) | fonts)
+                    links={**links, **assets, **archives}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published, digests=catalog.digests)
     return catalog.held_back
 
 
-def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str, bytes], list[dict]]:
+def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str, bytes], dict[str, Path], list[dict]]:
+    """The live feeds' documents, the frozen archives (site path -> their file in outputs/state), and the list of
+    feeds the pages show."""
     state = ArchiveState.load(store)
     withdrawn = [m for m in ctx.messages.values() if m.status == "withdrawn"]
-    documents, listed = {}, []
+    documents, frozen, listed = {}, {}, []
     for spec in feed_formats.feed_specs(ctx, catalog):
         live, archives = split(ctx, spec, state, store)
         links = {"self": feed_formats.url(ctx, f"feeds/{spec.name}.atom"),
@@ -108,12 +110,12 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
         documents[f"feeds/{spec.name}.atom"] = feed_formats.atom(ctx, spec, live, links, withdrawn=gone)
         documents[f"feeds/{spec.name}.rss"] = feed_formats.rss(ctx, spec, live)
         documents[f"feeds/{spec.name}.json"] = feed_formats.json_feed(ctx, spec, live)
-        documents.update(archives)
+        frozen.update(archives)
         listed.append({"title": spec.title, "lang": spec.lang, "municipality": spec.municipality,
                        "formats": [{"label": name, "file": spec.name + suffix, "type": media_type}
                                    for name, suffix, media_type in FEED_FORMATS]})
     state.save(store)
-    return documents, listed
+    return documents, frozen, listed
 
 
 def _data_stamp(ctx: RenderContext, registry: Registry) -> str:
