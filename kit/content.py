@@ -19,7 +19,7 @@ from PIL import Image, ImageFile
 
 from kit.config import Settings
 from kit.errors import Problem
-from kit.filecache import code_version, folder_digest, folder_version
+from kit.filecache import folder_digest, folder_version
 from kit.i18n import label_problems
 from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, PartnerReview, Quote, Translation
 from kit.sanitize import markdown_html
@@ -106,8 +106,19 @@ def load_content(settings: Settings, brand: Brand, approving: Collection[str] = 
 
 def _unchanged_key(settings: Settings) -> bytes:
     """What every message's loading depends on besides its own folder: the settings, the brand's files (its
-    municipalities and labels are checked against) and kit's own code (a newer kit may read a field anew)."""
-    return pickle.dumps((settings, folder_digest(settings.brand_dir), code_version()))
+    municipalities and labels are checked against) and the code that reads a message (a newer kit may read a
+    field anew)."""
+    return pickle.dumps((settings, folder_digest(settings.brand_dir), reading_code()))
+
+
+def reading_code() -> tuple[str, str]:
+    """The code a loaded message follows from: this module's import closure with the versions of the libraries it
+    uses (kit/codehash.py: Pillow checks the photos, PyYAML and Markdown read the texts), and kit's data files
+    (labels, platform rules). Not all of kit: an upgrade that changes a renderer or the site reads no message
+    folder again, which at 1 000 messages took half a minute."""
+    from kit.codehash import code_hash
+
+    return code_hash((__name__,)), folder_digest(Path(__file__).parent / "data")
 
 
 def _folder_key(folder: Path, unchanged: bytes, approving: bool) -> str:

@@ -222,6 +222,39 @@ def test_each_library_version_is_part_of_the_hash_of_the_renderers_using_it(vers
     assert changed == kinds
 
 
+@pytest.mark.parametrize("library, read_again", [("pyyaml", True), ("pillow", True), ("markdown", True),
+                                                 ("weasyprint", False), ("css-inline", False)])
+def test_the_message_memo_follows_the_code_that_reads_messages_not_all_of_kit(tmp_path, monkeypatch, versions,
+                                                                              library, read_again):
+    """An upgrade of what reads a message (PyYAML, Pillow's photo check, Markdown) reads every folder again; one of
+    what only renders or makes the site does not (at 1 000 messages a reading of every folder took half a minute).
+    kit's own modules are followed the same way: the renderers, the site and the build are not among them."""
+    import kit.content as content_module
+    from kit.brand import load_brand
+    from kit.codehash import forget, kit_closure
+    from kit.content import load_content
+
+    readers = {name for name, _ in kit_closure(("kit.content",))}
+    assert {"kit.content", "kit.yamlread", "kit.schema"} <= readers
+    assert not [n for n in readers if n.startswith(("kit.render", "kit.site", "kit.build", "kit.studio", "kit.plan"))]
+
+    project = new_project(tmp_path / "memo")
+    project.add("a")
+    project.add("b")
+    settings = project.settings
+    brand, _ = load_brand(settings.brand_dir, settings.root)
+    first = load_content(settings, brand)
+    read: list[str] = []
+    real = content_module.load_message
+    monkeypatch.setattr(content_module, "load_message",
+                        lambda folder, *args, **kwargs: read.append(folder.name) or real(folder, *args, **kwargs))
+    versions[library] = "99.0"
+    forget()
+    again = load_content(settings, brand, known=first.loaded)
+    assert sorted(read) == (["a", "b"] if read_again else [])
+    assert again.messages == first.messages
+
+
 def test_a_renderer_from_outside_kit_has_its_own_code_hashed(tmp_path, monkeypatch):
     """A plug-in renderer (here a package written by the test) is followed through its own package as kit is."""
     from kit.codehash import code_hash, kit_closure
