@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping
 
 import pyphen
 from PIL import ImageFont
@@ -279,15 +279,6 @@ def _pieces(text: str, rules: Rules, hyphenate: Callable[[str], bool]) -> list[_
 _JOINS = {"space": " ", "hyphen": "", "separator": f" {SEPARATOR} "}  # what follows a piece inside a line
 
 
-def _line_text(pieces: Sequence[_Piece], start: int, end: int) -> str:
-    """The line made of pieces[start:end], as drawn."""
-    text = ""
-    for piece in pieces[start:end - 1]:
-        text += piece.text + _JOINS.get(piece.after, "")
-    last = pieces[end - 1]
-    return text + last.text + (HYPHEN if last.after == "hyphen" else "")
-
-
 @dataclass(frozen=True)
 class Setting:
     lines: tuple[str, ...]
@@ -330,8 +321,7 @@ def set_lines(text: str, measure: Callable[[str], float], line_width: float, max
         end = best[k][end][1]
         k -= 1
     bounds = [0, *reversed(ends)]
-    lines = tuple(_line_text(pieces, a, b) for a, b in zip(bounds, bounds[1:]))
-    return Setting(lines, cost)
+    return Setting(tuple(table.line(a, b).text for a, b in zip(bounds, bounds[1:])), cost)
 
 
 @dataclass(frozen=True)
@@ -376,6 +366,10 @@ class _LineTable:
         self._found: list[list[_Line]] = [[] for _ in pieces]
         self._prefix = [""] * len(pieces)  # the text of the longest line found so far, without its last piece
         self._complete = [False] * len(pieces)
+
+    def line(self, start: int, end: int) -> _Line:
+        """The line pieces[start:end], once a setting has asked for the lines from `start` that far."""
+        return self._found[start][end - start - 1]
 
     def lines_from(self, start: int) -> Iterator[_Line]:
         found = self._found[start]

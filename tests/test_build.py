@@ -496,9 +496,8 @@ def test_every_worker_pool_is_made_by_kit_workers():
 
 # ---- the message memo: unchanged folders are not read again ----------------------------------------------
 
-def test_unchanged_message_folders_come_from_the_memo_and_every_change_is_read(project, monkeypatch):
-    """Reading a message decodes its photo whole; a rebuild takes unchanged folders from the last build's memo.
-    An edited text, a photo damaged in place (its old timestamp put back) and a changed brand are read anew."""
+def loaded_twice(project, monkeypatch):
+    """Messages a and b loaded once; then (settings, brand, that content, the folder names every later load reads)."""
     import kit.content as content_module
     from kit.brand import load_brand
     from kit.content import load_content
@@ -512,6 +511,15 @@ def test_unchanged_message_folders_come_from_the_memo_and_every_change_is_read(p
     real = content_module.load_message
     monkeypatch.setattr(content_module, "load_message",
                         lambda folder, *args, **kwargs: read.append(folder.name) or real(folder, *args, **kwargs))
+    return settings, brand, first, read
+
+
+def test_unchanged_message_folders_come_from_the_memo_and_every_change_is_read(project, monkeypatch):
+    """Reading a message decodes its photo whole; a rebuild takes unchanged folders from the last build's memo.
+    An edited text, a photo damaged in place (its old timestamp put back) and a changed brand are read anew."""
+    from kit.content import load_content
+
+    settings, brand, first, read = loaded_twice(project, monkeypatch)
 
     again = load_content(settings, brand, known=first.loaded)
     assert read == [] and again.messages == first.messages and again.problems == first.problems

@@ -15,7 +15,7 @@ from kit.build import build
 from kit.plan import plan
 from kit.render import builtin_registry
 from tests.conftest import NOW, TEXT_MD, context, new_project, Project
-from tests.test_build import social_only
+from tests.test_build import loaded_twice, social_only
 
 
 @pytest.fixture(scope="module")
@@ -229,8 +229,6 @@ def test_the_message_memo_follows_the_code_that_reads_messages_not_all_of_kit(tm
     """An upgrade of what reads a message (PyYAML, Pillow's photo check, Markdown) reads every folder again; one of
     what only renders or makes the site does not (at 1 000 messages a reading of every folder took half a minute).
     kit's own modules are followed the same way: the renderers, the site and the build are not among them."""
-    import kit.content as content_module
-    from kit.brand import load_brand
     from kit.codehash import forget, kit_closure
     from kit.content import load_content
 
@@ -238,16 +236,7 @@ def test_the_message_memo_follows_the_code_that_reads_messages_not_all_of_kit(tm
     assert {"kit.content", "kit.yamlread", "kit.schema"} <= readers
     assert not [n for n in readers if n.startswith(("kit.render", "kit.site", "kit.build", "kit.studio", "kit.plan"))]
 
-    project = new_project(tmp_path / "memo")
-    project.add("a")
-    project.add("b")
-    settings = project.settings
-    brand, _ = load_brand(settings.brand_dir, settings.root)
-    first = load_content(settings, brand)
-    read: list[str] = []
-    real = content_module.load_message
-    monkeypatch.setattr(content_module, "load_message",
-                        lambda folder, *args, **kwargs: read.append(folder.name) or real(folder, *args, **kwargs))
+    settings, brand, first, read = loaded_twice(new_project(tmp_path / "memo"), monkeypatch)
     versions[library] = "99.0"
     forget()
     again = load_content(settings, brand, known=first.loaded)
