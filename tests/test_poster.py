@@ -191,6 +191,20 @@ def test_print_variant_carries_pdf_x4_output_intent(rendered):
             assert meta.get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
 
 
+def test_the_pdf_is_compressed_has_an_id_and_keeps_its_xmp_packet_plain(rendered):
+    """WeasyPrint writes the poster uncompressed and without an /ID (asked for one, it compresses every stream
+    twice); finish_pdf must compress it and give it one, and leave the XMP packet unfiltered for PDF/X readers."""
+    for variant in ("A4", "A4-office"):
+        with pikepdf.open(rendered[variant][0]) as pdf:
+            assert len(pdf.trailer.ID) == 2
+            streams = [o for o in pdf.objects if isinstance(o, pikepdf.Stream)]
+            fonts = [s for s in streams if s.get("/Subtype") == "/OpenType"]
+            assert fonts and all(s.get("/Filter") == "/FlateDecode" for s in fonts)
+            assert any(s.get("/Type") == "/ObjStm" for s in streams)
+            if variant == "A4":  # the print PDF's PDF/X-4 packet
+                assert "/Filter" not in pdf.Root.Metadata
+
+
 def test_title_and_municipality_are_in_the_text(rendered):
     text = pdfium.PdfDocument(str(rendered["A4"][0]))[0].get_textpage().get_text_range()
     assert "Tule koosloome" in text and "Rõuge vald" in text
