@@ -2,8 +2,10 @@
 and layout checks (one page, no overflowing box, no clipped text, image resolution) read from the laid-out boxes."""
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -132,11 +134,23 @@ class StrictDocument:
         if self.refused:
             raise RenderError(f"{self.what}: refused to load {', '.join(sorted(set(self.refused)))}")
 
-    def write_pdf(self, **options) -> bytes:
+    def write_pdf(self, finish: Callable[[Any], None] | None = None, **options) -> bytes:
+        """The PDF, compressed by qpdf (streams, and objects in object streams) with an /ID made from its content:
+        the same document gives the same bytes. WeasyPrint writes it plain and without an /ID: asked for one, pydyf
+        compresses every stream twice at zlib's level 9 to hash them (a third of a poster's writing time).
+        `finish` may change the pikepdf document before it is saved."""
+        import pikepdf
+
         with strict(self.what):
-            data = self.document.write_pdf(**options)
+            data = self.document.write_pdf(uncompressed_pdf=True, pdf_identifier=False, **options)
         self._check()
-        return data
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if finish is not None:
+                finish(pdf)
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=True, compress_streams=True,
+                     object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()
 
 
 def render_document(html: str, base_url: Path, allowed: tuple[Path, ...], what: str,

@@ -91,14 +91,10 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     message = ctx.messages[job.message_id]
     paper = Paper(job.params["size"], bool(job.params["office"]))
     document, warnings = layout(message, job.lang, job.params["municipality"], paper, ctx)
-    # WeasyPrint writes the PDF uncompressed and without an /ID; `finish_pdf` compresses it and gives it a stable
-    # /ID from its content. (Asked for an /ID, pydyf compresses every stream twice at zlib's level 9 to hash
-    # them: 16 of a poster's 47 ms of writing.)
-    options: dict[str, object] = {"pdf_identifier": False, "uncompressed_pdf": True}
     # Print: PDF/X-4 metadata, sRGB with an output intent; WeasyPrint does not convert colours to CMYK.
-    if not paper.office:
-        options |= {"pdf_variant": "pdf/x-4", "output_intent": "srgb"}
-    pdf = finish_pdf(document.write_pdf(**options), paper, job.key, message.updated.isoformat(timespec="seconds"))
+    options = {} if paper.office else {"pdf_variant": "pdf/x-4", "output_intent": "srgb"}
+    created = message.updated.isoformat(timespec="seconds")
+    pdf = document.write_pdf(finish=lambda pdf: finish_pdf(pdf, paper, job.key, created), **options)
     for warning in warnings:
         py_warnings.warn(warning, stacklevel=1)  # reported by the build beside the job, and listed on the review sheet
     return [Artifact(job.outputs[0], pdf), Artifact(job.outputs[1], preview_png(pdf))]
@@ -354,28 +350,23 @@ def _pattern_data_url(color: str) -> str:
     return "data:image/svg+xml," + quote(pattern_svg(color))
 
 
-def finish_pdf(data: bytes, paper: Paper, key: str, date: str) -> bytes:
+def finish_pdf(pdf, paper: Paper, key: str, date: str) -> None:
     """Set the BleedBox to exactly 3 mm around the trim (WeasyPrint places it up to 10 pt out), and make
     the XMP packet deterministic: its date from the message, its document id from the poster's identity.
-    Written compressed (streams by zlib, objects in object streams; the XMP packet stays plain, as PDF/X asks)
-    with an /ID made from the content, so the same poster has the same bytes."""
+    `pdf` is the pikepdf document that StrictDocument.write_pdf saves compressed, with an /ID from its content
+    (qpdf leaves the XMP packet unfiltered, as PDF/X asks)."""
     import pikepdf
 
     bleed = BLEED_MM * 72 / 25.4
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        if not paper.office:
-            for page in pdf.pages:
-                x0, y0, x1, y1 = (float(v) for v in page.obj["/TrimBox"])
-                page.obj["/BleedBox"] = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
-        if "/Metadata" in pdf.Root:
-            with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-                meta["xmp:MetadataDate"] = date
-                stable = "uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"loov-vorumaa-kit:{key}"))
-                meta["xmpMM:DocumentID"] = meta["xmpMM:InstanceID"] = stable
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return out.getvalue()
+    if not paper.office:
+        for page in pdf.pages:
+            x0, y0, x1, y1 = (float(v) for v in page.obj["/TrimBox"])
+            page.obj["/BleedBox"] = pikepdf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+    if "/Metadata" in pdf.Root:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["xmp:MetadataDate"] = date
+            stable = "uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"loov-vorumaa-kit:{key}"))
+            meta["xmpMM:DocumentID"] = meta["xmpMM:InstanceID"] = stable
 
 
 def preview_png(pdf: bytes, width: int = 600) -> bytes:

@@ -55,7 +55,7 @@ def render(job: Job, ctx: RenderContext) -> list[Artifact]:
     created = message.updated.isoformat(timespec="seconds")
     web = html(release, message, ctx, created, css_href=_css_data_url(ctx))
     document = layout(release, message, ctx, created)
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.key.encode().hex()[:32].encode())
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     return [Artifact(job.outputs[0], web.encode()), Artifact(job.outputs[1], pdf),
             Artifact(job.outputs[2], text(release).encode()),
             Artifact(job.outputs[3], docx(release, dict(ctx.brand.colors), _mark_png(ctx))),
