@@ -612,8 +612,39 @@ def test_a_messages_press_photo_is_encoded_once_for_all_its_languages(project):
     assert (info.misses, info.hits) == (2, 2 * (len(jobs) - 1))
 
 
+def test_the_brands_web_fonts_are_made_from_its_current_fonts():
+    """The committed WOFF2 copies (scripts/make_brand_assets.py) are what converting the brand's fonts gives now:
+    a font replaced without running the script fails here, not on the site."""
+    import hashlib
+
+    from kit.brand import load_brand
+    from kit.site.pages import WEB_FONT_ROLES, prepared_web_font, woff2
+
+    brand, problems = load_brand(REPO / "brand", REPO)
+    assert brand is not None, problems
+    for font in {getattr(brand.fonts, role) for role in WEB_FONT_ROLES}:
+        prepared = prepared_web_font(font, hashlib.sha256(font.read_bytes()).hexdigest())
+        assert prepared.is_file(), f"no WOFF2 copy of {font.name}: run scripts/make_brand_assets.py"
+        assert prepared.read_bytes() == woff2(font), f"{prepared.name} is not {font.name} converted"
+
+
+def test_the_site_links_the_brands_prepared_web_fonts_and_converts_none(project, monkeypatch):
+    import kit.site
+
+    def refused(font):
+        raise AssertionError(f"converted {font.name}, which the brand has a copy of")
+
+    monkeypatch.setattr(kit.site, "woff2", refused)
+    project.add("a")
+    run(project, workers=2)
+    fonts = sorted((project.root / "outputs/site/assets/fonts").glob("*.woff2"))
+    prepared = {p.name.rsplit("-", 1)[0]: p for p in (project.root / "brand/fonts/web").glob("*.woff2")}
+    assert len(fonts) == 5 and all(f.samefile(prepared[f.stem]) for f in fonts)
+
+
 def test_the_sites_fonts_are_converted_once_each_and_only_when_a_font_changed(project, monkeypatch):
-    """The WOFF2 conversions run in a thread beside the workers; each font once, and not again next time."""
+    """Fonts the brand has no WOFF2 copy of are converted in a thread beside the workers; each font once, and
+    not again next time."""
     import kit.site
 
     converted = []
@@ -623,6 +654,7 @@ def test_the_sites_fonts_are_converted_once_each_and_only_when_a_font_changed(pr
         return b"wOF2" + font.name.encode()
 
     monkeypatch.setattr(kit.site, "woff2", counted)
+    shutil.rmtree(project.root / "brand/fonts/web")
     project.add("a")
     run(project, workers=2)
     fonts = sorted((project.root / "outputs/site/assets/fonts").glob("*.woff2"))

@@ -24,7 +24,8 @@ from kit.site.catalog import Catalog, build_catalog
 from kit.site.handoff import posts_csvs
 from kit.filecache import code_version, folder_digest
 from kit.site.digest import value_digest
-from kit.site.pages import WEB_FONT_ROLES, Page, render_pages, site_assets, site_pages, web_font_name, woff2
+from kit.site.pages import (WEB_FONT_ROLES, Page, prepared_web_font, render_pages, site_assets, site_pages,
+                            web_font_name, woff2)
 from kit.site.public import save_record
 from kit.site.review import review_sheet, status_group
 from kit.site.seo import head_links, search_files
@@ -89,7 +90,7 @@ def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     stylesheet, assets = site_assets(ctx)
     fonts = web_fonts.write(store)
     store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,
-                    links={**links, **assets, **archives}, kept=set(bundles) | fonts)
+                    links={**links, **assets, **archives, **web_fonts.prepared}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published, digests=catalog.digests)
     return catalog.held_back
 
@@ -150,19 +151,26 @@ def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, in
 
 
 class WebFonts:
-    """WOFF2 copies of the brand's fonts in assets/fonts/, converted only when a font changed. A build starts
-    the conversions (about a second a face: brotli at its best) once its workers are forked, in a thread beside
-    them (brotli lets go of the GIL): otherwise they are the longest step of a cold build after the render."""
+    """WOFF2 copies of the brand's fonts in assets/fonts/. The brand keeps them made ahead, beside the fonts
+    (`prepared_web_font`), and the site links those. A font without a current copy there (a brand that changed
+    its fonts and did not run scripts/make_brand_assets.py) is converted by the build, and again only when it
+    changes. A build starts the conversions (about a second a face: brotli at its best) once its workers are
+    forked, in a thread beside them (brotli lets go of the GIL); they still take a core from the workers."""
 
     def __init__(self, ctx: RenderContext, store: Store):
         previous = store.read_json(FONT_STATE) or {}
         self.digests: dict[str, str] = {}
+        self.prepared: dict[str, Path] = {}  # site path -> the brand's copy
         self.to_convert: dict[str, Path] = {}
         self.converting: dict[str, Future[bytes]] = {}
         for font in sorted({getattr(ctx.brand.fonts, role) for role in WEB_FONT_ROLES}):
             path = f"assets/fonts/{web_font_name(font)}"
-            self.digests[path] = hashlib.sha256(font.read_bytes()).hexdigest()
-            if previous.get(path) != self.digests[path] or not (store.out / "site" / path).is_file():
+            digest = hashlib.sha256(font.read_bytes()).hexdigest()
+            if (prepared := prepared_web_font(font, digest)).is_file():
+                self.prepared[path] = prepared
+                continue
+            self.digests[path] = digest
+            if previous.get(path) != digest or not (store.out / "site" / path).is_file():
                 self.to_convert[path] = font
 
     def start(self) -> None:
@@ -172,7 +180,7 @@ class WebFonts:
                 self.converting[path] = _font_thread().submit(woff2, font)
 
     def write(self, store: Store) -> set[str]:
-        """Write the converted fonts and the state; the paths of all the site's fonts."""
+        """Write the converted fonts and the state; the paths of the converted fonts (the site keeps them)."""
         self.start()
         for path, converted in self.converting.items():
             store.write_file(f"site/{path}", converted.result())

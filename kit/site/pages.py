@@ -460,6 +460,12 @@ def web_font_name(font: Path) -> str:
     return font.stem + ".woff2"
 
 
+def prepared_web_font(font: Path, digest: str) -> Path:
+    """Where the brand keeps the WOFF2 copy of a font made ahead (scripts/make_brand_assets.py): named by the
+    SHA-256 of the font it was made from, so a copy of another version of the font is never taken for it."""
+    return font.parent / "web" / f"{font.stem}-{digest[:16]}.woff2"
+
+
 def woff2(font: Path) -> bytes:
     """The font as WOFF2: the same glyphs and features in less than half the bytes of the OTF (a phone's first
     visit loads three or four faces). The timestamp stays the font's own, so the bytes depend on the font alone."""
