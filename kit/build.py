@@ -9,7 +9,7 @@ import traceback
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Collection, Iterator, Sequence
+from typing import Callable, Collection, Iterator, Mapping, Sequence
 
 from kit import found
 from kit.brand import load_brand
@@ -93,7 +93,8 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     render_warnings: list[str] = []
     notices: set[str] = set()
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    batches = render_batches(todo, settings.languages, bool(messages), workers)
+    batches = render_batches(todo, settings.languages, bool(messages), workers,
+                             {renderer.name: renderer.cost for renderer in registry})
     for done, result in enumerate(render_all(batches, ctx, registry, workers, meanwhile=web_fonts.start), start=1):
         store.save(result)
         if result.error:
@@ -126,7 +127,8 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
                        held_back=held_back, not_rebuilt=tuple(stale), site_jobs=len(jobs) + len(others))
 
 
-def render_batches(jobs: list[Job], languages: Sequence[str], chosen_messages: bool, workers: int) -> list[list[Job]]:
+def render_batches(jobs: list[Job], languages: Sequence[str], chosen_messages: bool, workers: int,
+                   costs: Mapping[str, float] | None = None) -> list[list[Job]]:
     """The jobs as the workers get them: a batch goes to one worker, which renders it in order. Changes no byte.
 
     A build of chosen messages (the studio's `--message`) hands out one job at a time, one language's outputs
@@ -135,25 +137,30 @@ def render_batches(jobs: list[Job], languages: Sequence[str], chosen_messages: b
     language, so what the worker keeps for the next job serves them all: a card's cropped and scaled photo and
     the press photo (the same in every language), a poster's title size and photo height (the same for every
     municipality and paper of a language; kit/render/poster.py). Handed out a few at a time, two workers did
-    much of that twice (a tenth of a cold build). A batch that is a large share of the build (one message
-    edited) is split by language, so both workers get some. Largest first: the last to finish are short."""
+    much of that twice (a tenth of a cold build). A batch that is a large share of the build's work (one
+    message edited) is split by language, so both workers get some. Costliest first, by the renderers' `cost`
+    (a press text is worth two and a half cards, a newsletter issue a twentieth): the last to finish are short,
+    and after an edit the worker that gets the cards is not also given the press text."""
     def by_language(job: Job) -> int:
         return languages.index(job.lang)
+
+    def cost(batch: list[Job]) -> float:
+        return sum((costs or {}).get(job.kind, 1.0) for job in batch)
 
     if chosen_messages:
         return [[job] for job in sorted(jobs, key=by_language)]
     groups: dict[tuple[str, str], list[Job]] = {}
     for job in jobs:  # planned message by message, each in its kinds' and variants' order
         groups.setdefault((job.message_id, job.kind), []).append(job)
-    most = max(1, len(jobs) // (4 * workers))
+    most = cost(jobs) / (4 * workers)
     batches: list[list[Job]] = []
     for group in groups.values():
         group.sort(key=by_language)  # stable: the variants keep their planned order within a language
-        if len(group) <= most:
+        if cost(group) <= most:
             batches.append(group)
         else:
             batches += [[job for job in group if job.lang == lang] for lang in languages if any(j.lang == lang for j in group)]
-    return sorted(batches, key=len, reverse=True)
+    return sorted(batches, key=cost, reverse=True)
 
 
 def _memo_keys(memo) -> dict[str, str] | None:

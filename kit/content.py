@@ -21,7 +21,7 @@ from kit.config import Settings
 from kit.errors import Problem
 from kit.filecache import folder_digest, folder_version
 from kit.i18n import label_problems
-from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, PartnerReview, Quote, Translation
+from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, PartnerReview, Quote, Translation, digest_of
 from kit.sanitize import markdown_html
 from kit.schema import Checker, check_controls, load_yaml, read_text
 from kit.translation import HASH_PATTERN, SOURCE, TRANSLATED_FIELDS, stale_in, stale_warning
@@ -556,17 +556,21 @@ def _finish(values: dict, translations: dict[str, Translation], folder: Path, se
     # Without an explicit `updated`, the last significant change is the embargo's end or the date (09:00 local):
     # never the build time, or every rebuild would re-announce every entry to feed readers.
     updated = values.pop("updated") or values["embargo"] or datetime.combine(values["date"], time(9, 0), tzinfo=settings.tz)
-    return Message(**values, translations=translations, updated=updated, fingerprint=folder_fingerprint(folder))
+    digests = file_digests(folder)
+    return Message(**values, translations=translations, updated=updated, fingerprint=digest_of(digests),
+                   file_digests=digests)
 
 
-def folder_fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
+def file_digests(folder: Path) -> dict[str, str]:
+    """The SHA-256 of every file in the message's folder, by its path in the folder (message.yaml without its
+    partner review: recording a review changes no output)."""
+    digests = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         data = path.read_bytes()
         if path == folder / "message.yaml":
             data = without_partner_review(data)
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
-    return digest.hexdigest()
+        digests[path.relative_to(folder).as_posix()] = hashlib.sha256(data).hexdigest()
+    return digests
 
 
 def without_partner_review(data: bytes) -> bytes:

@@ -1,6 +1,7 @@
 """Typed objects passed between the stages. Frozen: a stage never edits what an earlier one made."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -10,6 +11,14 @@ LANGUAGES = ("et", "en", "vro")
 # A missing translation falls back along this chain (with a warning): Võro readers read Estonian,
 # English readers get the Estonian original rather than nothing.
 FALLBACK = {"vro": "et", "en": "et"}
+
+
+def digest_of(file_digests: Mapping[str, str]) -> str:
+    """One digest of a folder's files from theirs (path and content, in path order)."""
+    digest = hashlib.sha256()
+    for path, file_digest in sorted(file_digests.items()):
+        digest.update(path.encode() + b"\0" + bytes.fromhex(file_digest))
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -97,13 +106,24 @@ class Message:
     project: str = ""  # the Tartu 2024 programme project (`tartu2024: {project: …}`); "" names it by its et text
     partner_review: PartnerReview | None = None
     approved: Approval | None = None
-    fingerprint: str = ""  # hash of every file in the message's folder
+    fingerprint: str = ""  # hash of every file in the message's folder (`digest_of(file_digests)`)
+    file_digests: Mapping[str, str] = field(default_factory=dict)  # path in the folder -> the file's SHA-256
 
     def text(self, lang: str) -> Translation:
         """The translation for a language, following FALLBACK when it is missing."""
         while lang not in self.translations:
             lang = FALLBACK.get(lang, "et")
         return self.translations[lang]
+
+    def content_digest(self, lang: str) -> str:
+        """The digest of the files a language's outputs are made from: every file in the folder but the texts of
+        the other languages. A language's outputs read its own text (`text`: the Estonian one where it has none),
+        never another's, so an edit of the Estonian text renders the Estonian outputs again (and those of a
+        language that falls back to it), not the English and Võro ones (tests/test_partial_build.py checks it
+        on every renderer)."""
+        own = f"{self.text(lang).lang}.md"
+        others = {f"{code}.md" for code in LANGUAGES} - {own}
+        return digest_of({path: d for path, d in self.file_digests.items() if path not in others})
 
     def credit(self, lang: str) -> str:
         """The photo's credit in a language's text (image_credit in <lang>.md), else the one in message.yaml."""

@@ -29,15 +29,16 @@ def plan(ctx: RenderContext, registry: Registry) -> list[Job]:
     for message in ctx.messages.values():
         if not buildable(message):
             continue
-        of_message = {renderer.name: inputs(message.fingerprint, renderer.name) for renderer in registry}
         for lang in ctx.settings.languages:
+            content = message.content_digest(lang)  # its own text: an Estonian edit leaves the English jobs be
             for renderer in registry:
+                of_language = inputs(content, renderer.name)
                 for spec in renderer.plan(message, lang, ctx):
-                    jobs.append(of_message[renderer.name].job(renderer.name, message.id, lang, spec, members=()))
+                    jobs.append(of_language.job(renderer.name, message.id, lang, spec, members=()))
     for renderer in (r for r in registry if r.plan_issues):
         for lang in ctx.settings.languages:
             for spec in renderer.plan_issues(lang, ctx):
-                members = "".join(ctx.messages[m].fingerprint for m in spec.members)
+                members = "".join(ctx.messages[m].content_digest(lang) for m in spec.members)
                 jobs.append(inputs(members, renderer.name).job(renderer.name, spec.variant, lang, spec, spec.members))
     return jobs
 

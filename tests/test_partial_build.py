@@ -14,7 +14,7 @@ import pytest
 from kit.build import build
 from kit.plan import plan
 from kit.render import builtin_registry
-from tests.conftest import NOW, TEXT_MD, context, new_project, Project
+from tests.conftest import MESSAGE_YAML, NOW, TEXT_MD, context, new_project, Project
 from tests.test_build import loaded_twice, social_only
 
 
@@ -72,10 +72,11 @@ def test_build_message_renders_only_its_jobs_and_its_issues_and_leaves_every_oth
     edit(copy, "b")  # out of date too, but not asked for: it stays as built
     jobs = plan(context(copy), builtin_registry())
     mine = [job for job in jobs if "a" in job.sources]
-    assert any(job.members for job in mine), "the newsletter issue holding a is among a's jobs"
+    stale = [job for job in mine if job.lang == "et"]  # the edit was to the Estonian text
+    assert any(job.members for job in stale), "the newsletter issue holding a is among a's jobs"
     result = kit(copy, "build", "--message", "a", "--now", "2026-11-26T12:00", "--workers", "2")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"Rendered {len(mine)} of {len(mine)} jobs" in result.stdout
+    assert f"Rendered {len(stale)} of {len(mine)} jobs" in result.stdout
     assert "Out of date, not rendered by this build: b (a plain kit build renders them)." in result.stderr
     assert "b: not published, it changed and this build did not render it" in result.stderr
     after = state(kit_dir)
@@ -316,3 +317,58 @@ def test_what_a_build_found_of_the_renderers_code_is_used_until_what_it_was_foun
     read.clear()
     codehash.code_hash(modules)
     assert "plugin.render" in read
+
+
+def input_hashes(project: Project) -> dict[str, str]:
+    return {job.key: job.input_hash for job in plan(context(project), builtin_registry())}
+
+
+def test_an_edit_of_one_language_puts_that_languages_jobs_out_of_date_and_no_other(copy):
+    """A language's outputs are made from message.yaml, the photo and its own text: an Estonian edit renders the
+    Estonian outputs again (with the newsletter issue holding the message), not the English ones, and the
+    other way round. A change to what the languages share renders them all; a language that lost its text falls
+    back to the Estonian one and follows it."""
+    def changed_by(change) -> set[str]:
+        before = input_hashes(copy)
+        change()
+        return {key for key, digest in input_hashes(copy).items() if before.get(key) != digest}
+
+    def jobs_of(message_id: str, *langs: str) -> set[str]:
+        return {job.key for job in plan(context(copy), builtin_registry())
+                if message_id in job.sources and job.lang in langs}
+
+    folder = copy.root / "messages/a"
+    assert changed_by(lambda: edit(copy, "a")) == jobs_of("a", "et")
+    en = folder / "en.md"
+    assert changed_by(lambda: en.write_text(en.read_text().replace("Join", "Come to"))) == jobs_of("a", "en")
+    meta = folder / "message.yaml"
+    assert changed_by(lambda: meta.write_text(meta.read_text().replace("2026-11-02", "2026-11-03"))) == \
+        jobs_of("a", "et", "en")
+    assert changed_by(en.unlink) == jobs_of("a", "en")  # now the Estonian text, with a warning
+    et = folder / "et.md"
+    assert changed_by(lambda: et.write_text(et.read_text() + "\nVeel üks lause.\n")) == jobs_of("a", "et", "en")
+
+
+def test_no_renderer_reads_another_languages_text(project):
+    """What makes the previous test safe: every English output of a message is the same, byte for byte, after
+    every field of its Estonian text changed. A renderer that took a title or a point from the Estonian text
+    (or listed its languages) fails here."""
+    project.add("a", meta=MESSAGE_YAML.format(id="a") + "event:\n  start: 2026-12-10 16:00 Europe/Tallinn\n"
+                "  venues:\n    voru-linn: Kannel\n    rouge: Haanja rahvamaja\n")
+    registry = builtin_registry()
+
+    def english_outputs() -> dict[str, bytes]:
+        ctx = context(project)
+        return {artifact.path: artifact.data for job in plan(ctx, registry) if job.lang == "en"
+                for artifact in registry.get(job.kind).render(job, ctx)}
+
+    before = english_outputs()
+    assert {path.split("/")[0] for path in before} >= {"social", "posters", "press", "newsletters", "calendar"}
+    (project.root / "messages/a/et.md").write_text(
+        "---\ntitle: Hoopis teine pealkiri\nsummary: Teine kokkuvõte.\npoints:\n  - Kolmas punkt\n"
+        "quote:\n  text: Tsitaat.\n  by: Keegi\ncta: Loe edasi\nimage_alt: Teine kirjeldus.\n"
+        "image_credit: Teine Autor\nhashtags: [teine]\nsocial:\n  facebook: Teine postitus.\n  x: Teine säuts.\n---\nHoopis teine tekst.\n", encoding="utf-8")
+    assert context(project).messages["a"].text("et").title == "Hoopis teine pealkiri"
+    after = english_outputs()
+    assert after.keys() == before.keys()
+    assert [path for path in before if before[path] != after[path]] == []

@@ -113,6 +113,9 @@ class Renderer:
     # Optional: outputs made of several messages (newsletter issues), planned once per language.
     plan_issues: Callable[[str, RenderContext], list[JobSpec]] | None = None
     presentation: Presentation = Presentation()
+    # The CPU time of one job, roughly, as a share of a social card's: the build hands out the costliest batches
+    # of work first, so the workers finish together (kit/build.py `render_batches`).
+    cost: float = 1.0
 
     @property
     def code_hash(self) -> str:

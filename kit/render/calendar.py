@@ -291,4 +291,4 @@ def _shown(path, ctx: RenderContext) -> str:
 # municipality page's subscribe box are the site's (kit/site/pages.py): they know calendars by their media type.
 RENDERER = Renderer(name="calendar", plan=plan, render=render, plan_issues=plan_issues, check=check,
                     presentation=Presentation(section="files", title="calendar", order=50, rss_rank=90),
-                    brand_inputs=("municipalities.yaml",), helpers=("kit.press",))
+                    brand_inputs=("municipalities.yaml",), helpers=("kit.press",), cost=0.02)

@@ -226,4 +226,4 @@ def check(message: Message, lang: str, ctx: RenderContext) -> list[Problem]:
 
 RENDERER = Renderer(name="newsletter", plan=plan, render=render, plan_issues=plan_issues, check=check,
                     presentation=Presentation(section="files", title="newsletters", order=40),
-                    brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n", "kit.press"))
+                    brand_inputs=("templates/newsletter.*",), helpers=("kit.i18n", "kit.press"), cost=0.05)

@@ -468,4 +468,5 @@ RENDERER = Renderer(name="poster", plan=plan, render=render, check=check,
                     presentation=Presentation(section="cards", title="posters", order=10, rss_rank=10, show=shown,
                                               label=card_label),
                     brand_inputs=("templates/poster.*", "*.svg"),
-                    helpers=("kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets", "kit.textfit"))
+                    helpers=("kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets", "kit.textfit"),
+                    cost=1.5)

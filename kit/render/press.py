@@ -229,4 +229,5 @@ def shown(path: str) -> Shown:
 
 RENDERER = Renderer(name="press", plan=plan, render=render, check=check,
                     presentation=Presentation(section="files", title="press", order=30, rss_rank=20, show=shown), brand_inputs=("templates/press.*", "mark.png"),
-                    helpers=("kit.press", "kit.render.pdf", "kit.render.canvas", "kit.sanitize", "kit.i18n", "kit.brand_assets"))
+                    helpers=("kit.press", "kit.render.pdf", "kit.render.canvas", "kit.sanitize", "kit.i18n", "kit.brand_assets"),
+                    cost=2.5)
