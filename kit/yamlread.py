@@ -59,8 +59,9 @@ class _Alias(yaml.ScalarNode):
 
 
 def load_kits_own(text: str) -> Any:
-    """One of kit's own data files (labels, platform rules), read by every build: by PyYAML's C parser where it is
-    built (ten times the pure-Python one's speed), with the same safe types. Users' files go through `parse`."""
+    """One of kit's own data files (labels, platform rules) or the brand's social layouts, read by every build: by
+    PyYAML's C parser where it is built (ten times the pure-Python one's speed), with the same safe types. Message
+    and brand files whose problems name a line go through `parse`."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
