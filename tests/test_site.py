@@ -1,5 +1,6 @@
 """The download site and the feeds, built from real renders: parsed with feedparser, validated, compared."""
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import replace
@@ -336,3 +337,17 @@ def test_the_site_is_synced_from_its_file_list_not_by_walking_it(tmp_path, monke
     older.write_text('{"complete": true, "files": []}')
     build(project.settings, now=NOW, registry=one_card(), site_only=True)
     assert not older.exists() and (site / "et/messages/sonum-0.html").is_file()
+
+
+def test_a_voro_page_says_which_language_a_files_text_is_in(tmp_path):
+    """A message written in Estonian and English only is listed on the Võro pages with its Estonian files: their
+    links say „eesti kiilen“ (in Estonian), not „võro kiilen“, so a reader knows what the poster will say."""
+    project = make_project(tmp_path / "proj", languages='["et", "en", "vro"]')
+    project.add("avalik")
+    assert not build(project.settings, now=NOW, registry=one_card()).failed
+    page = (project.root / "outputs/site/vro/messages/avalik.html").read_text()
+    meta = re.findall(r'link-preview\.jpg</span> <span class="meta">\(([^)]*)\)', page)
+    assert meta and all("eesti kiilen" in m and "võro kiilen" not in m for m in meta), meta
+    english = (project.root / "outputs/site/en/messages/avalik.html").read_text()
+    meta = re.findall(r'link-preview\.jpg</span> <span class="meta">\(([^)]*)\)', english)
+    assert meta and all("in English" in m for m in meta), meta

@@ -5,7 +5,7 @@ withdrawn messages have no entry, so no page, feed or bundle can name or contain
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property, partial
@@ -36,6 +36,8 @@ class SiteFile:
     role: str = "download"
     of: str = ""
     rss_rank: int = 50
+    # The language its text is in, where that is not `lang`: a Võro listing of a message written only in Estonian.
+    text_lang: str = ""
 
     @property
     def source(self) -> Path:
@@ -114,7 +116,7 @@ class Catalog:
 def build_catalog(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store) -> Catalog:
     """Each public message is published whole: every job current, or else its previous public version."""
     record = cache(partial(load_record, store))  # read only if a message or issue is held back (30 MB at 1 000)
-    _site_files = _files_of(registry, store)
+    _site_files = _files_of(registry, store, ctx.messages)
     by_message: dict[str, list[Job]] = {}
     # An output made of several messages (a newsletter issue, a municipality calendar) may hold none yet.
     made_of_several = [j for j in jobs if j.sources != (j.message_id,)]
@@ -189,17 +191,19 @@ def _catalog(units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
                    digests={mid: value_digest((unit.message, unit.files)) for mid, unit in units.items()})
 
 
-def _files_of(registry: Registry, store: Store):
+def _files_of(registry: Registry, store: Store, messages: Mapping[str, Message]):
     """A current job's files as the site shows them: what the store built, as its renderer presents it."""
     def site_files(job: Job) -> list[SiteFile]:
         built = store.result(job)
         presentation = registry.presentation(job.kind)
+        message = messages.get(job.message_id) if job.sources == (job.message_id,) else None
+        text_lang = message.text(job.lang).lang if message else job.lang
         result = []
         for file in built.files if built else ():
             shown = presentation.show(file.path)
             result.append(SiteFile(path=file.path, location=file.location, kind=job.kind, variant=job.variant,
                                    lang=job.lang, municipality=job.params.get("municipality", ""), size=file.size,
                                    sha256=file.sha256, role=shown.role, of=shown.of,
-                                   rss_rank=presentation.rss_rank))
+                                   rss_rank=presentation.rss_rank, text_lang="" if text_lang == job.lang else text_lang))
         return result
     return site_files

@@ -60,8 +60,8 @@ def describe(file: SiteFile, lang: str, day: str) -> str:
     """What a download link says besides the name: „PDF, 1,2 MB, eesti keeles, 2. november 2026“."""
     suffix = os.path.splitext(file.path)[1]
     parts = [FILE_TYPES.get(suffix, suffix.lstrip(".").upper()), filesize(file.size, lang)]
-    if file.lang:
-        parts.append(label(f"lang_{file.lang}", lang))
+    if file.lang:  # the language its text is in: a Võro reader is told that a poster is in Estonian
+        parts.append(label(f"lang_{file.text_lang or file.lang}", lang))
     return ", ".join(parts + ([day] if day else []))
 
 
