@@ -222,6 +222,10 @@ def render_all(batches: list[list[Job]], ctx: RenderContext, registry: Registry,
         meanwhile()
         yield from (render_job(job) for batch in batches for job in batch)
         return
+    kinds = {job.kind for batch in batches for job in batch}
+    for warm_up in {registry.get(kind).warm_up for kind in kinds}:
+        if warm_up is not None:  # once here, not once in every worker: after an edit, the worker that is free
+            warm_up()  # first takes the next PDF, whether it has made one yet or not
     with worker_pool(workers, ctx, registry) as pool:
         results = pool.map(render_batch, batches)  # the workers are forked here
         meanwhile()

@@ -1,8 +1,8 @@
 """Worker processes for rendering and pre-flights: the one place a process pool is made.
 
-Workers are forked (cheap: nothing is copied). Each imports WeasyPrint with its first document (half a second:
-cffi parses Pango's declarations), the workers in parallel, so a build with nothing to render never pays it. A
-process that has already rendered (a test, the studio's preview server, `kit check` after a preview) hands its
+Workers are forked (cheap: nothing is copied). A build with PDFs to render imports WeasyPrint (half a second: cffi
+parses Pango's declarations) before it forks them (`Renderer.warm_up`), so no worker waits for it and the first
+worker free takes the next PDF; a build with nothing to render never pays it. A process that has already rendered (a test, the studio's preview server, `kit check` after a preview) hands its
 fonts to its forks; every worker must let them go first, or two workers rewrite the same font file under each
 other's memory map and die of a bus error. Making every pool here keeps that rule in one place.
 """

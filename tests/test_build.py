@@ -151,6 +151,22 @@ def test_a_no_change_rebuild_decides_from_hashes_without_importing_weasyprint(pr
     assert second.stdout.startswith("Nothing changed")
 
 
+def test_a_build_warms_up_a_renderer_once_before_forking_and_only_with_its_jobs_to_render(project):
+    """WeasyPrint's import (half a second) in the parent, once, instead of in each worker with its first PDF: after
+    an edit the worker free first takes the next PDF either way. Not when nothing of that kind is rendered."""
+    import multiprocessing
+
+    warmed: list[str] = []
+    registry = Registry()
+    registry.register(replace(SOCIAL, warm_up=lambda: warmed.append(multiprocessing.current_process().name)))
+    project.add("a")
+    project.add("b")
+    assert build(project.settings, now=NOW, registry=registry, workers=2).rendered > 0
+    assert warmed == ["MainProcess"]
+    assert build(project.settings, now=NOW, registry=registry, workers=2).rendered == 0
+    assert warmed == ["MainProcess"]
+
+
 # ---- byte-identical rebuilds -------------------------------------------------------------------
 
 def cold_build(root: Path, hash_seed: str, workers: str) -> None:

@@ -116,6 +116,9 @@ class Renderer:
     # The CPU time of one job, roughly, as a share of a social card's: the build hands out the costliest batches
     # of work first, so the workers finish together (kit/build.py `render_batches`).
     cost: float = 1.0
+    # Loads what the renderer's first job in a process would wait for (WeasyPrint: half a second). A build with
+    # jobs of this kind to render calls it before forking its workers, so no worker loads it again.
+    warm_up: Callable[[], object] | None = None
 
     @property
     def code_hash(self) -> str:

@@ -20,7 +20,7 @@ from kit.i18n import credit_line, event_details, label
 from kit.model import Artifact, Job, Message
 from kit.render import JobSpec, Presentation, RenderContext, Renderer, Shown
 from kit.render.pdf import (CLIP_FIX, MM_PX, boxes, clip_advice, clipped_text, has_class, image_dpi, inset, overflowing,
-                            project_url, render_document)
+                            project_url, render_document, weasyprint)
 from kit.sanitize import inline_html
 from kit.templating import brand_env
 from kit.textfit import Rules, keep_together, place_names, set_at, size_cost
@@ -469,4 +469,4 @@ RENDERER = Renderer(name="poster", plan=plan, render=render, check=check,
                                               label=card_label),
                     brand_inputs=("templates/poster.*", "*.svg"),
                     helpers=("kit.render.pdf", "kit.sanitize", "kit.i18n", "kit.brand_assets", "kit.textfit"),
-                    cost=1.5)
+                    cost=1.5, warm_up=weasyprint)

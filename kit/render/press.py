@@ -14,7 +14,7 @@ from kit.i18n import label
 from kit.model import Artifact, Job, Message
 from kit.press import PressRelease, photo_path, press_release, web_photo_path
 from kit.render import JobSpec, Presentation, RenderContext, Renderer, Shown
-from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, content_area, render_document
+from kit.render.pdf import CLIP_FIX, clip_advice, clipped_text, content_area, render_document, weasyprint
 from kit.sanitize import markdown_html
 from kit.templating import brand_env
 
@@ -230,4 +230,4 @@ def shown(path: str) -> Shown:
 RENDERER = Renderer(name="press", plan=plan, render=render, check=check,
                     presentation=Presentation(section="files", title="press", order=30, rss_rank=20, show=shown), brand_inputs=("templates/press.*", "mark.png"),
                     helpers=("kit.press", "kit.render.pdf", "kit.render.canvas", "kit.sanitize", "kit.i18n", "kit.brand_assets"),
-                    cost=2.5)
+                    cost=2.5, warm_up=weasyprint)
