@@ -27,11 +27,18 @@ def plan(ctx: RenderContext, registry: Registry) -> list[Job]:
     def inputs(content: str, kind: str) -> InputHash:
         return InputHash(content, brand_hashes[kind], code_hashes[kind], tail)
 
+    contents: dict[tuple[str, str], str] = {}  # a message's, once per language: its jobs and its issues share it
+
+    def content_of(message: Message, lang: str) -> str:
+        if (message.id, lang) not in contents:
+            contents[message.id, lang] = message.content_digest(lang)  # its own text: an Estonian edit leaves
+        return contents[message.id, lang]  # the English jobs be
+
     for message in ctx.messages.values():
         if not buildable(message):
             continue
         for lang in ctx.settings.languages:
-            content = message.content_digest(lang)  # its own text: an Estonian edit leaves the English jobs be
+            content = content_of(message, lang)
             for renderer in registry:
                 of_language = inputs(content, renderer.name)
                 for spec in renderer.plan(message, lang, ctx):
@@ -39,7 +46,7 @@ def plan(ctx: RenderContext, registry: Registry) -> list[Job]:
     for renderer in (r for r in registry if r.plan_issues):
         for lang in ctx.settings.languages:
             for spec in renderer.plan_issues(lang, ctx):
-                members = "".join(ctx.messages[m].content_digest(lang) for m in spec.members)
+                members = "".join(content_of(ctx.messages[m], lang) for m in spec.members)
                 jobs.append(inputs(members, renderer.name).job(renderer.name, spec.variant, lang, spec, spec.members))
     return jobs
 

@@ -36,7 +36,8 @@ class SiteFile:
     role: str = "download"
     of: str = ""
     rss_rank: int = 50
-    # The language its text is in, where that is not `lang`: a Võro listing of a message written only in Estonian.
+    # The language its text is in: `lang`, or Estonian for a Võro listing of a message written only in Estonian
+    # ("" in a record an older kit wrote: `lang`).
     text_lang: str = ""
 
     @property
@@ -197,13 +198,13 @@ def _files_of(registry: Registry, store: Store, messages: Mapping[str, Message])
         built = store.result(job)
         presentation = registry.presentation(job.kind)
         message = messages.get(job.message_id) if job.sources == (job.message_id,) else None
-        text_lang = message.text(job.lang).lang if message else job.lang
+        text_lang = message.text(job.lang).lang if message else job.lang  # an issue is in its own language
         result = []
         for file in built.files if built else ():
             shown = presentation.show(file.path)
             result.append(SiteFile(path=file.path, location=file.location, kind=job.kind, variant=job.variant,
                                    lang=job.lang, municipality=job.params.get("municipality", ""), size=file.size,
                                    sha256=file.sha256, role=shown.role, of=shown.of,
-                                   rss_rank=presentation.rss_rank, text_lang="" if text_lang == job.lang else text_lang))
+                                   rss_rank=presentation.rss_rank, text_lang=text_lang))
         return result
     return site_files
