@@ -24,7 +24,7 @@ WRITING = "manifest.writing"  # there while a process writes outputs/kit: a kill
 # pickle, not JSON (190 000 names at 1 000 messages; JSON took a quarter of a second each way).
 SITE_FILES = "state/site-files.pickle"
 OLD_SITE_FILES = "state/site-files.json"  # the same as JSON, as kit wrote it before
-PAGE_KEYS = "state/page-keys.json"  # site page -> the key of the data it was last made from (Made)
+PAGE_KEYS = "state/page-keys.json"  # site page or feed -> the key of the data it was last made from (Made)
 MESSAGE_MEMO = "state/messages.pickle"  # each message folder as the last build loaded it (kit/content.py Loaded)
 
 
@@ -321,6 +321,13 @@ class Store:
         try:
             return json.loads((self.out / rel).read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            return None
+
+    def read_bytes(self, rel: str) -> bytes | None:
+        """A file under outputs/ (state), or None when it is missing."""
+        try:
+            return (self.out / rel).read_bytes()
+        except OSError:
             return None
 
     def read_memo(self, rel: str):

@@ -8,14 +8,18 @@ other's memory map and die of a bus error. Making every pool here keeps that rul
 """
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
 
 from kit.render import Registry, RenderContext
 from kit.render.pdf import forget_inherited_fonts
 
-__all__ = ["worker_pool", "use_here", "current"]
+__all__ = ["worker_pool", "use_here", "current", "in_a_fork"]
 
 _state: dict = {}
+T = TypeVar("T")
 
 
 def _init_forked(ctx: RenderContext, registry: Registry) -> None:
@@ -36,3 +40,24 @@ def current() -> tuple[RenderContext, Registry]:
 def worker_pool(workers: int, ctx: RenderContext, registry: Registry) -> ProcessPoolExecutor:
     """Long-lived workers: each pays its font set-up once, not once per document."""
     return ProcessPoolExecutor(max_workers=workers, initializer=_init_forked, initargs=(ctx, registry))
+
+
+def in_a_fork(work: Callable[[], T]) -> Future[T]:
+    """Run `work` in a forked process beside this one, and get its result (or its exception) back: the site stage
+    makes the review sheet there while it makes the site, on the core the render workers have left. `work` is
+    inherited by the fork, not pickled (it may close over the whole build); only its result travels back. It must
+    not use the manifest's database connection, which the fork inherits (read what it needs before)."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_forked_call, initargs=(work,))
+    future = pool.submit(_run_inherited)
+    pool.shutdown(wait=False)  # the worker ends after its one call
+    return future
+
+
+def _init_forked_call(work: Callable[[], object]) -> None:
+    forget_inherited_fonts()
+    _state["work"] = work
+
+
+def _run_inherited():
+    return _state.pop("work")()

@@ -1,5 +1,6 @@
 """The review sheet, parsed as a browser would: organised by status, texts side by side, warnings in Estonian,
 thumbnails of real built images, light enough to open on a phone."""
+import os
 import re
 import warnings
 from io import BytesIO
@@ -246,3 +247,33 @@ def test_an_image_kept_from_a_failed_rebuild_is_marked_old(tmp_path):
     tile = page.xpath("//ul[@class='thumbs']/li")
     assert len(tile) == 1 and "eelmine versioon: uuendamine ebaõnnestus" in text(tile[0])
     assert text(page.xpath("//ul[@class='notices']/li[@class='error']")[0]).startswith("Viga (picky · eesti): Tekst ei mahu")
+
+
+def test_the_sheet_is_made_in_a_fork_beside_the_site_and_written_even_when_the_site_fails(tmp_path, monkeypatch):
+    """The site stage makes the review sheet in a forked process while it makes the site (kit/workers.py
+    in_a_fork): the team still gets the sheet when the site fails, and the sheet's own errors reach the build."""
+    project = make_project(tmp_path / "proj", languages='["et"]')
+    project.add("koosloome")
+    registry = Registry()
+    registry.register(PROOF)
+    made_in: list[int] = []
+    monkeypatch.setattr("kit.site.review_sheet", lambda *args: f"<p id='pid'>{os.getpid()}</p>")
+
+    def broken_catalog(*args):
+        made_in.append(os.getpid())
+        raise RuntimeError("the catalog broke")
+
+    monkeypatch.setattr("kit.site.build_catalog", broken_catalog)
+    with pytest.raises(RuntimeError, match="the catalog broke"):
+        build(project.settings, now=NOW, registry=registry)
+    sheet = lxml.html.fromstring((project.root / "outputs/review/index.html").read_bytes())
+    assert made_in == [os.getpid()] and int(text(sheet.get_element_by_id("pid"))) != os.getpid()
+
+    def broken_sheet(*args):
+        raise ValueError("the sheet broke")
+
+    monkeypatch.undo()
+    monkeypatch.setattr("kit.site.review_sheet", broken_sheet)
+    (project.root / "messages/koosloome/et.md").write_text(TEXT_MD.format(title="Uus pealkiri", summary="S"))
+    with pytest.raises(ValueError, match="the sheet broke"):
+        build(project.settings, now=NOW, registry=registry)

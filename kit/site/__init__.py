@@ -30,10 +30,13 @@ from kit.site.public import save_record
 from kit.site.review import review_sheet, status_group
 from kit.site.seo import head_links, search_files
 from kit.store import Made, Store, state_json
+from kit.templating import templates_cached_in
+from kit.workers import in_a_fork
 
 BUNDLE_STATE = "state/bundles.json"
 FONT_STATE = "state/web-fonts.json"
 SITE_KEY = "state/site-key.json"
+POST_RECORDS = "state/post-records.pickle"  # each message's rows of the posts CSVs (kit/site/handoff.py)
 # Each feed in three formats, named as a feed reader's user knows them.
 FEED_FORMATS = (("Atom", ".atom", "application/atom+xml"), ("RSS", ".rss", "application/rss+xml"),
                 ("JSON Feed", ".json", "application/feed+json"))
@@ -53,7 +56,8 @@ def build_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: S
     if may_skip and last.get("key") == key and not web_fonts.to_convert and store.site_is_whole():
         return tuple(last.get("held_back", ()))
     store.write_file(SITE_KEY, b"{}")  # a stage killed midway leaves no key: the next build makes the site again
-    held_back = _make_site(ctx, registry, jobs, store, warnings, web_fonts)
+    with templates_cached_in(store):
+        held_back = _make_site(ctx, registry, jobs, store, warnings, web_fonts)
     store.write_file(SITE_KEY, state_json({"key": key, "held_back": list(held_back)}))
     return held_back
 
@@ -72,32 +76,48 @@ def site_key(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Sto
 
 def _make_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store, warnings: list[Problem],
                web_fonts: WebFonts) -> tuple[str, ...]:
-    store.read_all()  # the review sheet and the catalog ask about every job
-    store.write_file("review/index.html", review_sheet(ctx, jobs, store, warnings).encode())
+    store.read_all()  # the review sheet and the catalog ask about every job (and the fork must not ask the database)
+    # The review sheet is made in a fork while this process makes the site (a fifth of a one-edit build's site
+    # stage on its own), and written even when making the site fails.
+    review = in_a_fork(partial(review_sheet, ctx, jobs, store, warnings))
+    try:
+        return _make_public_site(ctx, registry, jobs, store, web_fonts)
+    finally:
+        store.write_file("review/index.html", review.result().encode())
+
+
+def _make_public_site(ctx: RenderContext, registry: Registry, jobs: list[Job], store: Store,
+                      web_fonts: WebFonts) -> tuple[str, ...]:
     catalog = build_catalog(ctx, registry, jobs, store)
     ctx = replace(ctx, messages={**ctx.messages, **catalog.messages})  # pages and feeds show the kept versions
-    feeds, archives, feed_list = _feeds(ctx, catalog, store)
+    stamp = _data_stamp(ctx, registry)
+    feeds, archives, feed_list = _feeds(ctx, catalog, store, stamp)
     bundles = _bundles(ctx, catalog, store)
-    posts = posts_csvs(ctx, catalog)  # for scheduling tools; pages link them as they do the bundles, with the size
+    # For scheduling tools; pages link them as they do the bundles, with the size.
+    posts, post_records = posts_csvs(ctx, catalog, store.read_memo(POST_RECORDS))
     sizes = {**bundles, **{path: len(data) for path, data in posts.items()}}
-    pages = site_pages(ctx, registry, catalog, feed_list, sizes, stamp=_data_stamp(ctx, registry))
+    pages = site_pages(ctx, registry, catalog, feed_list, sizes, stamp=stamp)
     paths = [page.path for page in pages]
     heads = head_links(ctx, paths)
     render = render_pages(pages, heads)
-    made = {page.path: Made(_page_key(page, heads[page.path]), partial(render, page)) for page in pages}
+    made = {**feeds,
+            **{page.path: Made(_page_key(page, heads[page.path]), partial(render, page)) for page in pages}}
     links = {**{f"files/{file.path}": file.location for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.location for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
     fonts = web_fonts.write(store)
-    store.sync_site(generated={**posts, **feeds, **stylesheet, **search_files(ctx, paths)}, made=made,
+    store.sync_site(generated={**posts, **stylesheet}, made={**made, **search_files(ctx, paths)},
                     links={**links, **assets, **archives, **web_fonts.prepared}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published, digests=catalog.digests)
+    store.write_memo(POST_RECORDS, post_records)
     return catalog.held_back
 
 
-def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str, bytes], dict[str, Path], list[dict]]:
-    """The live feeds' documents, the frozen archives (site path -> their file in outputs/state), and the list of
-    feeds the pages show."""
+def _feeds(ctx: RenderContext, catalog: Catalog, store: Store,
+           stamp: str) -> tuple[dict[str, Made], dict[str, Path], list[dict]]:
+    """The live feeds' documents (each made only when what it shows changed: after an edit, most feeds do not
+    list the message), the frozen archives (site path -> their file in outputs/state), and the list of feeds
+    the pages show. `stamp`: the brand, settings and renderers (_data_stamp)."""
     state = ArchiveState.load(store)
     withdrawn = [m for m in ctx.messages.values() if m.status == "withdrawn"]
     documents, frozen, listed = {}, {}, []
@@ -108,9 +128,13 @@ def _feeds(ctx: RenderContext, catalog: Catalog, store: Store) -> tuple[dict[str
         if archives:
             links["prev-archive"] = feed_formats.url(ctx, max(archives, key=_page_number))
         gone = [m for m in withdrawn if not spec.municipality or spec.municipality in m.municipalities]
-        documents[f"feeds/{spec.name}.atom"] = feed_formats.atom(ctx, spec, live, links, withdrawn=gone)
-        documents[f"feeds/{spec.name}.rss"] = feed_formats.rss(ctx, spec, live)
-        documents[f"feeds/{spec.name}.json"] = feed_formats.json_feed(ctx, spec, live)
+        # What a feed shows: its entries are their messages and files (the catalog's digests), in its language
+        key = value_digest((code_version(), stamp, spec.name, spec.title, spec.lang, spec.municipality, spec.issues,
+                            [(e.message.id, e.lang, catalog.digests[e.message.id]) for e in live], links,
+                            [(m.id, m.updated, m.translations, m.municipalities) for m in gone]))
+        documents[f"feeds/{spec.name}.atom"] = Made(key, partial(feed_formats.atom, ctx, spec, live, links, withdrawn=gone))
+        documents[f"feeds/{spec.name}.rss"] = Made(key, partial(feed_formats.rss, ctx, spec, live))
+        documents[f"feeds/{spec.name}.json"] = Made(key, partial(feed_formats.json_feed, ctx, spec, live))
         frozen.update(archives)
         listed.append({"title": spec.title, "lang": spec.lang, "municipality": spec.municipality,
                        "formats": [{"label": name, "file": spec.name + suffix, "type": media_type}

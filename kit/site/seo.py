@@ -15,6 +15,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterable, Mapping
+from functools import partial
 
 from markupsafe import Markup
 
@@ -23,7 +24,10 @@ from kit.i18n import label
 from kit.model import Message
 from kit.platforms import rules
 from kit.render import RenderContext
+from kit.filecache import code_version
 from kit.site.catalog import Catalog, SiteFile
+from kit.site.digest import value_digest
+from kit.store import Made
 
 PREVIEW_FORMAT = "link-preview"  # the social format sized for link previews (1200×630, Facebook's and X's size)
 # Open Graph locales are language_TERRITORY from Facebook's fixed list. Võro has no code there (nor a CLDR
@@ -193,8 +197,9 @@ def robots(ctx: RenderContext) -> bytes:
 MESSAGE_PAGE = re.compile(r"^[^/]+/messages/([^/]+)\.html$")
 
 
-def search_files(ctx: RenderContext, pages: Collection[str]) -> dict[str, bytes]:
-    """sitemap.xml and robots.txt for the pages built."""
+def search_files(ctx: RenderContext, pages: Collection[str]) -> dict[str, Made]:
+    """sitemap.xml and robots.txt for the pages built, each made only when the pages, their dates or the
+    settings changed (a sitemap lists every page: a fifth of a second at 1 000 messages)."""
     paths = [p for p in pages if p.endswith(".html")]
     modified = {}
     for path in paths:
@@ -202,4 +207,6 @@ def search_files(ctx: RenderContext, pages: Collection[str]) -> dict[str, bytes]
         if match and match.group(1) in ctx.messages:
             message = ctx.messages[match.group(1)]
             modified[path] = max(message.updated, message.published).isoformat(timespec="seconds")
-    return {"sitemap.xml": sitemap(ctx, paths, modified), "robots.txt": robots(ctx)}
+    key = value_digest((code_version(), ctx.settings, sorted(paths), sorted(modified.items())))
+    return {"sitemap.xml": Made(key, partial(sitemap, ctx, paths, modified)),
+            "robots.txt": Made(key, partial(robots, ctx))}
