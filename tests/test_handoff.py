@@ -192,3 +192,32 @@ def test_switched_off_every_output_gives_the_link_as_written(tmp_path):
     assert _story(message, "et", ctx.brand, ctx.settings)["cta"]["url"] == PLAIN
     png = poster(ctx, "A4")[1]
     assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))] == [PLAIN]
+
+
+def test_a_rebuild_makes_the_posts_records_only_of_the_message_that_changed(tmp_path, monkeypatch):
+    """Each message's CSV records are kept for the next build (state/post-records.pickle): after one message's
+    text changed, only its records are made again, and the CSVs are those a build without the kept ones makes."""
+    from kit.render import Registry
+    from kit.render.social import RENDERER as SOCIAL
+    from kit.site import handoff
+
+    project = new_project(tmp_path / "proj")
+    for mid in ("koosloome", "teine"):
+        project.add(mid, MESSAGE_YAML.format(id=mid))
+    registry = Registry()
+    registry.register(SOCIAL)
+    assert not build(project.settings, now=NOW, registry=registry).failed
+    made: list[tuple[str, str]] = []
+    real = handoff._records
+    monkeypatch.setattr(handoff, "_records", lambda ctx, catalog, lang, mid: made.append((lang, mid)) or real(ctx, catalog, lang, mid))
+    et = project.root / "messages/teine/et.md"
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka töötuppa!"), encoding="utf-8")
+    assert not build(project.settings, now=NOW, registry=registry).failed
+    assert made and {mid for _, mid in made} == {"teine"}
+    site = project.root / "outputs/site"
+    pieces = {path: (site / path).read_bytes() for path in ("et/posts.csv", "en/posts.csv", "et/rouge/posts.csv")}
+    assert "Tule ikka töötuppa!" in pieces["et/posts.csv"].decode("utf-8-sig")
+    (project.root / "outputs/state/post-records.pickle").unlink()
+    assert not build(project.settings, now=NOW, registry=registry, site_only=True).failed
+    assert {path: (site / path).read_bytes() for path in pieces} == pieces
+    assert {mid for _, mid in made} == {"teine", "koosloome"}

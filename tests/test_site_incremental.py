@@ -65,6 +65,18 @@ def rendered_pages(monkeypatch) -> list[str]:
     return made
 
 
+def made_feeds(monkeypatch) -> list[str]:
+    """The feeds the next builds make (their Atom document), by name."""
+    made: list[str] = []
+    real = kit.site.feed_formats.atom
+
+    def counting(ctx, spec, *args, **kwargs):
+        made.append(spec.name)
+        return real(ctx, spec, *args, **kwargs)
+    monkeypatch.setattr(kit.site.feed_formats, "atom", counting)
+    return made
+
+
 def sections(html: str) -> list[str]:
     return re.findall(r'<section id="(m\d\d)"', html)
 
@@ -94,11 +106,14 @@ def test_a_rebuild_makes_only_the_pages_whose_data_changed(project, monkeypatch)
     site_build(project)
     assert made == [], "nothing changed, yet pages were made again"
 
+    feeds_made = made_feeds(monkeypatch)
     et = project.root / "messages/m03/et.md"
     et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka töötuppa!"),
                   encoding="utf-8")
     site_build(project)
     assert "et/messages/m03.html" in made and "et/index.html" in made and "et/rouge/index.html" in made
+    # Feeds too are made only when what they show changed: those of the municipalities m03 does not serve are not.
+    assert {"all", "lang-et", "rouge", "voru-linn"} <= set(feeds_made) and not {"antsla", "setomaa", "voru-vald"} & set(feeds_made)
     assert not [p for p in made if re.match(r"[a-z]+/messages/m0[^3]", p)], made
     # The English pages show the sizes of bundles that hold the Estonian file: only those may be made again.
     assert {p for p in made if p.startswith("en/")} <= {"en/messages/m03.html", "en/rouge/index.html",
@@ -110,15 +125,18 @@ def test_a_rebuild_makes_only_the_pages_whose_data_changed(project, monkeypatch)
     site_build(project)
     assert made == ["en/messages/m01.html"]
 
-    # The pages made piecemeal are the pages a site made from nothing has, byte for byte.
+    # The pages, feeds and sitemap made piecemeal are those of a site made from nothing, byte for byte.
     pieces = project.root / "pieces"
     shutil.copytree(project.root / "outputs/site", pieces)
     shutil.rmtree(project.root / "outputs/site")
-    (project.root / "outputs/state/page-keys.json").unlink()
+    for memo in ("page-keys.json", "post-records.pickle"):
+        (project.root / "outputs/state" / memo).unlink()
     site_build(project, site_only=True)
     fresh = project.root / "outputs/site"
-    assert sorted(p.relative_to(fresh) for p in fresh.rglob("*.html")) == sorted(p.relative_to(pieces) for p in pieces.rglob("*.html"))
-    assert [p for p in fresh.rglob("*.html") if p.read_bytes() != (pieces / p.relative_to(fresh)).read_bytes()] == []
+    files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(pieces) for p in pieces.rglob("*") if p.is_file())
+    assert {p.suffix for p in files} >= {".html", ".atom", ".rss", ".json", ".xml", ".txt"}
+    assert [p for p in files if (fresh / p).read_bytes() != (pieces / p).read_bytes()] == []
 
 
 def test_the_review_sheet_shows_the_newest_settled_messages_whole_and_lists_older_ones(project):
