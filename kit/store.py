@@ -194,17 +194,26 @@ class Store:
         entry = self._manifest.entry(job.key)
         if entry is None:
             return None
-        known = entry.get("sha256", {})
-        files = []
+        files = tuple(BuiltFile(path=rel, location=location, sha256=digest, size=size)
+                      for rel, location, digest, size in self._files(job, entry))
+        return BuiltJob(key=job.key, input_hash=entry.get("hash", ""), files=files,
+                        warnings=tuple(entry.get("warnings", ())), error=entry.get("error", ""))
+
+    def built_files(self, job: Job) -> list[tuple[str, str, str, int]]:
+        """`result(job).files` as (path, location, sha256, size): what the site's catalog asks of every job, without
+        the objects (a tenth of a second of every site stage at 300 messages)."""
+        entry = self._manifest.entry(job.key)
+        return [] if entry is None else self._files(job, entry)
+
+    def _files(self, job: Job, entry: dict) -> list[tuple[str, str, str, int]]:
+        known, folder, files = entry.get("sha256", {}), self._kit_folder, []
         for rel in entry.get("outputs", job.outputs):
             size = self._size(rel)
             if size is None:
                 continue  # a new job that failed has no files yet
-            location = f"{self._kit_folder}/{rel}"
-            digest = known.get(rel) or hashlib.sha256(Path(location).read_bytes()).hexdigest()
-            files.append(BuiltFile(path=rel, location=location, sha256=digest, size=size))
-        return BuiltJob(key=job.key, input_hash=entry.get("hash", ""), files=tuple(files),
-                        warnings=tuple(entry.get("warnings", ())), error=entry.get("error", ""))
+            location = f"{folder}/{rel}"
+            files.append((rel, location, known.get(rel) or hashlib.sha256(Path(location).read_bytes()).hexdigest(), size))
+        return files
 
     def errors(self) -> dict[str, str]:
         """Job key -> error, for every job whose last render failed."""

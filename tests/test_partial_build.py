@@ -223,6 +223,19 @@ def test_each_library_version_is_part_of_the_hash_of_the_renderers_using_it(vers
     assert changed == kinds
 
 
+def test_no_renderer_follows_the_writer_the_site_or_the_build():
+    """A renderer's code hash follows every kit module it imports, type-checking imports included: one that reached
+    the store (through the template cache, once) rendered every poster, press text and newsletter again after any
+    change to how outputs are written or the site is made (an hour at 1 000 messages)."""
+    from kit.codehash import kit_closure
+
+    for renderer in builtin_registry():
+        modules = {name for name, _ in kit_closure((renderer.plan.__module__, renderer.render.__module__, *renderer.helpers))}
+        assert f"kit.render.{renderer.name}" in modules
+        assert not [n for n in modules if n in ("kit.store", "kit.manifest", "kit.build", "kit.plan", "kit.workers")
+                    or n.startswith(("kit.site", "kit.studio"))], renderer.name
+
+
 @pytest.mark.parametrize("library, read_again", [("pyyaml", True), ("pillow", True), ("markdown", True),
                                                  ("weasyprint", False), ("css-inline", False)])
 def test_the_message_memo_follows_the_code_that_reads_messages_not_all_of_kit(tmp_path, monkeypatch, versions,

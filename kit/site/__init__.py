@@ -30,7 +30,7 @@ from kit.site.public import save_record
 from kit.site.review import review_sheet, status_group
 from kit.site.seo import head_links, search_files
 from kit.store import Made, Store, state_json
-from kit.templating import templates_cached_in
+from kit.site.templates import templates_cached_in
 from kit.workers import in_a_fork
 
 BUNDLE_STATE = "state/bundles.json"

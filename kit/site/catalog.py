@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property, partial
+from operator import attrgetter
 from pathlib import Path
 
 from kit.media import media_type
@@ -178,9 +179,11 @@ def _held_line(name: str, reason: str, kept: bool) -> str:
 def _catalog(units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
     files_by: dict[tuple[str, str], list[SiteFile]] = {}
     for mid, unit in units.items():
+        mine: dict[str, list[SiteFile]] = {}
         for file in unit.files:
-            files_by.setdefault((file.lang, mid), []).append(file)
-    listing = {key: tuple(sorted(files, key=lambda f: f.path)) for key, files in sorted(files_by.items())}
+            mine.setdefault(file.lang, []).append(file)
+        files_by.update(((lang, mid), files) for lang, files in mine.items())
+    listing = {key: tuple(sorted(files, key=_by_path)) for key, files in sorted(files_by.items())}
     messages = {mid: unit.message for mid, unit in units.items()}
     entries = [Entry(messages[mid], lang, files) for (lang, mid), files in listing.items()
                if lang in messages[mid].translations]
@@ -192,19 +195,20 @@ def _catalog(units: dict, issues: dict, held: tuple[str, ...]) -> Catalog:
                    digests={mid: value_digest((unit.message, unit.files)) for mid, unit in units.items()})
 
 
+_by_path = attrgetter("path")
+
+
 def _files_of(registry: Registry, store: Store, messages: Mapping[str, Message]):
     """A current job's files as the site shows them: what the store built, as its renderer presents it."""
     def site_files(job: Job) -> list[SiteFile]:
-        built = store.result(job)
         presentation = registry.presentation(job.kind)
         message = messages.get(job.message_id) if job.sources == (job.message_id,) else None
         text_lang = message.text(job.lang).lang if message else job.lang  # an issue is in its own language
+        municipality = job.params.get("municipality", "")
         result = []
-        for file in built.files if built else ():
-            shown = presentation.show(file.path)
-            result.append(SiteFile(path=file.path, location=file.location, kind=job.kind, variant=job.variant,
-                                   lang=job.lang, municipality=job.params.get("municipality", ""), size=file.size,
-                                   sha256=file.sha256, role=shown.role, of=shown.of,
-                                   rss_rank=presentation.rss_rank, text_lang=text_lang))
+        for path, location, sha256, size in store.built_files(job):
+            shown = presentation.show(path)
+            result.append(SiteFile(path, location, job.kind, job.variant, job.lang, municipality, size, sha256,
+                                   shown.role, shown.of, presentation.rss_rank, text_lang))
         return result
     return site_files
