@@ -46,7 +46,9 @@ def in_a_fork(work: Callable[[], T]) -> Future[T]:
     """Run `work` in a forked process beside this one, and get its result (or its exception) back: the site stage
     makes the review sheet there while it makes the site, on the core the render workers have left. `work` is
     inherited by the fork, not pickled (it may close over the whole build); only its result travels back. It must
-    not use the manifest's database connection, which the fork inherits (read what it needs before)."""
+    not use the manifest's database connection, which the fork inherits (read what it needs before). A fork copies
+    only the thread that forks: a build runs no thread of its own then but a web font's conversion (brotli, which
+    holds no lock the review sheet takes); the studio builds in a process of its own."""
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
                                initializer=_init_forked_call, initargs=(work,))
     future = pool.submit(_run_inherited)
