@@ -43,6 +43,9 @@ fi
 extras="[render]"  # a plain `pip install kit` is the pull-only install (README)
 [ "$want_test" = "--test" ] && extras="[render,test]"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e ".$extras"
+# pip compiles the packages it installs, not an editable kit; where PYTHONDONTWRITEBYTECODE is set (many containers),
+# Python then compiled kit's modules in every process (importing what a build imports: 0.38 s instead of 0.25 s).
+"$venv/bin/python" -m compileall -q "$here/../kit"
 if [ "$want_test" = "--test" ]; then
   # The accessibility tests inject axe-core, pinned by tests/package-lock.json, into Chromium.
   npm ci --prefix "$here/../tests" --no-audit --no-fund --silent
