@@ -7,7 +7,6 @@ message content must not make the pipeline read a local file or reach the networ
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
 
 import markdown
@@ -34,27 +33,15 @@ def escape_ordinals(text: str) -> str:
     return ORDINAL.sub(lambda m: f"{m.group(1)}{m.group(2)}\\. ", text)
 
 
-_converters = threading.local()
-
-
-def _markdown(text: str) -> str:
-    """markdown.markdown(text), by one converter per thread, reset between texts: markdown.markdown builds a new
-    one, its parser and patterns, for each text (half its time on a short point)."""
-    converter = getattr(_converters, "markdown", None)
-    if converter is None:
-        converter = _converters.markdown = markdown.Markdown(output_format="html")
-    return converter.reset().convert(text)
-
-
 @lru_cache(maxsize=4096)  # feeds and pages convert the same bodies many times a build
 def markdown_html(text: str) -> Markup:
     """A Markdown body as sanitised block HTML."""
-    return Markup(_clean(_markdown(escape_ordinals(text)), BLOCK_TAGS))
+    return Markup(_clean(markdown.markdown(escape_ordinals(text), output_format="html"), BLOCK_TAGS))
 
 
 @lru_cache(maxsize=4096)
 def inline_html(text: str) -> Markup:
     """One line of Markdown (a point, a summary) as sanitised inline HTML, without the wrapping <p>."""
-    html = _markdown(escape_ordinals(text)).strip()
+    html = markdown.markdown(escape_ordinals(text), output_format="html").strip()
     html = html.removeprefix("<p>").removesuffix("</p>")
     return Markup(_clean(html, INLINE_TAGS))
