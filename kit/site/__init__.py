@@ -100,13 +100,13 @@ def _make_public_site(ctx: RenderContext, registry: Registry, jobs: list[Job], s
     paths = [page.path for page in pages]
     heads = head_links(ctx, paths)
     render = render_pages(pages, heads)
-    made = {**feeds,
+    made = {**feeds, **search_files(ctx, paths),
             **{page.path: Made(_page_key(page, heads[page.path]), partial(render, page)) for page in pages}}
     links = {**{f"files/{file.path}": file.location for file in catalog.files},  # the latest copy, for press and newsletters
              **{file.href: file.location for file in catalog.files}}  # what pages and feeds name, with its checksum
     stylesheet, assets = site_assets(ctx)
     fonts = web_fonts.write(store)
-    store.sync_site(generated={**posts, **stylesheet}, made={**made, **search_files(ctx, paths)},
+    store.sync_site(generated={**posts, **stylesheet}, made=made,
                     links={**links, **assets, **archives, **web_fonts.prepared}, kept=set(bundles) | fonts)
     save_record(store, **catalog.published, digests=catalog.digests)
     store.write_memo(POST_RECORDS, post_records)
