@@ -17,6 +17,7 @@ from kit.config import Settings
 from kit.content import Content, load_content
 from kit.errors import ContentError, KitError, Problem
 from kit.i18n import reset_fallback_warnings
+from kit.libraries import lookups_kept
 from kit.model import Brand, Job, JobResult
 from kit.plan import buildable, plan
 from kit.render import Registry, RenderContext, builtin_registry
@@ -83,7 +84,6 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
                         now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
     jobs = plan(ctx, registry)
-    found.keep(store, recalled)
     selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
     selected = [] if site_only else selected
     web_fonts = WebFonts(ctx, store)  # converted, if a font changed, while the workers render
@@ -105,6 +105,7 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
         notices.update(result.notices)
         if progress:
             progress(done, len(todo), result)
+    found.keep(store, recalled)  # after the render: its warm-up may have looked up system libraries
     alive = {m.id for m in ctx.messages.values() if buildable(m)}
     removed = store.forget_gone(jobs, registry.names(), settings.languages, alive)
     store.commit()
@@ -217,20 +218,27 @@ def render_all(batches: list[list[Job]], ctx: RenderContext, registry: Registry,
     must not fork)."""
     if not batches:
         return
+    warm_up(registry, {job.kind for batch in batches for job in batch})
     if workers == 1 or len(batches) == 1:  # one batch goes to one worker anyway: this process is it
         use_here(ctx, registry)
         meanwhile()
         yield from (render_job(job) for batch in batches for job in batch)
         return
-    kinds = {job.kind for batch in batches for job in batch}
-    for warm_up in {registry.get(kind).warm_up for kind in kinds}:
-        if warm_up is not None:  # once here, not once in every worker: after an edit, the worker that is free
-            warm_up()  # first takes the next PDF, whether it has made one yet or not
     with worker_pool(workers, ctx, registry) as pool:
         results = pool.map(render_batch, batches)  # the workers are forked here
         meanwhile()
         for batch_results in results:
             yield from batch_results
+
+
+def warm_up(registry: Registry, kinds: Collection[str]) -> None:
+    """Start up the libraries these kinds' renderers use (WeasyPrint), here and once, before any worker is forked:
+    after an edit, the worker that is free first takes the next PDF, whether it has made one yet or not. The
+    system libraries they look up by name are answered from what an earlier build found (kit/libraries.py)."""
+    with lookups_kept():
+        for start_up in {registry.get(kind).warm_up for kind in kinds}:
+            if start_up is not None:
+                start_up()
 
 
 def render_batch(jobs: list[Job]) -> list[JobResult]:
