@@ -15,22 +15,22 @@ from functools import lru_cache, partial
 from pathlib import Path
 
 from kit.errors import Problem
+from kit.filecache import code_version, folder_digest
 from kit.model import Job
 from kit.render import Registry, RenderContext
 from kit.site import feeds as feed_formats
 from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
-from kit.site.handoff import posts_csvs
-from kit.filecache import code_version, folder_digest
 from kit.site.digest import value_digest
+from kit.site.handoff import posts_csvs
 from kit.site.pages import (WEB_FONT_ROLES, Page, prepared_web_font, render_pages, site_assets, site_pages,
                             web_font_name, woff2)
 from kit.site.public import save_record
 from kit.site.review import review_sheet, status_group
 from kit.site.seo import head_links, search_files
-from kit.store import Made, Store, state_json
 from kit.site.templates import templates_cached_in
+from kit.store import Made, Store, state_json
 from kit.workers import in_a_fork
 
 BUNDLE_STATE = "state/bundles.json"

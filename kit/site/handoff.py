@@ -12,14 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 
 from kit.captions import image_alt
+from kit.filecache import code_version
 from kit.platforms import ImageFormat, rules
 from kit.render import RenderContext
-from kit.filecache import code_version
 from kit.site.catalog import Catalog, SiteFile
 from kit.site.digest import value_digest
 

@@ -20,11 +20,11 @@ from functools import partial
 from markupsafe import Markup
 
 from kit.captions import alt_text
+from kit.filecache import code_version
 from kit.i18n import label
 from kit.model import Message
 from kit.platforms import rules
 from kit.render import RenderContext
-from kit.filecache import code_version
 from kit.site.catalog import Catalog, SiteFile
 from kit.site.digest import value_digest
 from kit.store import Made
