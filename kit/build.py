@@ -19,7 +19,7 @@ from kit.errors import ContentError, KitError, Problem
 from kit.i18n import reset_fallback_warnings
 from kit.libraries import lookups_kept
 from kit.model import Brand, Job, JobResult
-from kit.plan import buildable, plan
+from kit.plan import PLAN_MEMO, PlanMemo, buildable, plan_from
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.render.pdf import environment_notices
 from kit.site import WebFonts, build_site
@@ -83,7 +83,10 @@ def build(settings: Settings, now: datetime | None = None, progress: Progress | 
     ctx = RenderContext(settings=settings, brand=brand, messages={m.id: m for m in content.messages},
                         now=now or datetime.now(settings.tz), intros=content.intros or {})
     registry = registry or builtin_registry()
-    jobs = plan(ctx, registry)
+    kept_plan = store.read_memo(PLAN_MEMO)
+    jobs, planned = plan_from(ctx, registry, kept_plan if isinstance(kept_plan, PlanMemo) else None)
+    if planned is not kept_plan:
+        store.write_memo(PLAN_MEMO, planned)
     selected = select(jobs, ctx, registry, messages, kinds)  # checks the names even for --site-only
     selected = [] if site_only else selected
     web_fonts = WebFonts(ctx, store)  # converted, if a font changed, while the workers render

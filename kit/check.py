@@ -16,7 +16,7 @@ from kit.config import Settings
 from kit.content import load_content
 from kit.errors import KitError, Problem
 from kit.partner import partner_problems
-from kit.plan import buildable, plan
+from kit.plan import PLAN_MEMO, PlanMemo, buildable, plan_from
 from kit.render import Registry, RenderContext, builtin_registry
 from kit.store import MESSAGE_MEMO, Store
 from kit.workers import current, use_here, worker_pool
@@ -47,7 +47,9 @@ def check_project(settings: Settings, registry: Registry | None = None, messages
     # Keyed by each message a job is made of: a newsletter issue's job carries the issue's id, and its
     # pre-flight (per message) is current when the issue that holds the message is.
     current: dict[tuple[str, str, str], bool] = {}
-    for job in plan(ctx, registry):
+    # The last build's plan (read only): a message checked as approved is not the message that build planned.
+    kept = None if approving else store.read_memo(PLAN_MEMO)
+    for job in plan_from(ctx, registry, kept if isinstance(kept, PlanMemo) else None)[0]:
         is_current = store.rendered_from(job)  # a deleted output changes nothing a pre-flight finds
         for message_id in job.sources:
             key = (job.kind, message_id, job.lang)

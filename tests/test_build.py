@@ -19,6 +19,7 @@ import pikepdf
 from PIL import Image
 
 from kit.build import build
+from kit.check import check_project
 from kit.plan import plan
 from kit.render import Registry, builtin_registry
 from kit.render.social import RENDERER as SOCIAL
@@ -578,6 +579,63 @@ def test_a_garbled_memo_is_ignored(project):
     assert not report.failed and report.rendered == report.planned > 0
     assert memo.read_bytes().startswith(b"\x80")
     assert run(project).rendered == 0
+
+
+# ---- the plan memo: an unchanged message's jobs are not planned again -------------------------------------
+
+def test_unchanged_messages_take_their_jobs_from_the_plan_memo_and_every_change_is_planned_anew(project):
+    """Planning hashes the JSON of every job's inputs (37 000 jobs at 1 000 messages); a build takes each unchanged
+    message's jobs from the last build's plan. Whatever came from the memo equals a plan made from scratch."""
+    from kit.plan import plan_from
+
+    project.add("a")
+    project.add("b")
+    registry = builtin_registry()
+    ctx = context(project)
+    jobs, memo = plan_from(ctx, registry, None)
+    assert jobs == plan(ctx, registry) and set(memo.messages) == {"a", "b"}
+
+    again, kept = plan_from(context(project), registry, memo)
+    assert kept is memo, "nothing changed: the memo is kept as it is (and not written again)"
+    assert again == jobs and again[0] is memo.messages["a"][1][0]
+
+    et = project.root / "messages/b/et.md"
+    et.write_text(et.read_text(encoding="utf-8").replace("Tule koosloome töötuppa!", "Tule ikka!"), encoding="utf-8")
+    edited = context(project)
+    after_edit, memo_after_edit = plan_from(edited, registry, kept)
+    assert after_edit == plan(edited, registry) != jobs
+    assert memo_after_edit.messages["a"] is memo.messages["a"] and memo_after_edit.messages["b"] != memo.messages["b"]
+
+    # What every message's jobs follow from: the settings, a renderer's code (its plan is part of it), the brand.
+    fewer_sizes = replace(edited, settings=replace(edited.settings, poster_sizes=("A3",)))
+    other_code = Registry()
+    for renderer in registry:
+        other_code.register(replace(renderer, helpers=(*renderer.helpers, "kit.pull")) if renderer.name == "poster" else renderer)
+    for changed_ctx, changed_registry in ((fewer_sizes, registry), (edited, other_code)):
+        replanned, replanned_memo = plan_from(changed_ctx, changed_registry, memo_after_edit)
+        assert replanned == plan(changed_ctx, changed_registry)
+        assert replanned_memo.messages["a"] is not memo_after_edit.messages["a"]
+    tokens = project.root / "brand/tokens.yaml"
+    tokens.write_text(tokens.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    _, after_brand = plan_from(context(project), registry, memo_after_edit)
+    assert after_brand.messages["a"] is not memo_after_edit.messages["a"]
+
+    shutil.rmtree(project.root / "messages/b")
+    _, without_b = plan_from(context(project), registry, after_brand)
+    assert set(without_b.messages) == {"a"}
+
+
+def test_a_build_keeps_its_plan_and_a_no_change_build_or_a_check_leaves_it(project):
+    project.add("a")
+    run(project)
+    memo = project.root / "outputs/state/plan.pickle"
+    written = memo.stat().st_mtime_ns
+    assert run(project).rendered == 0
+    check_project(project.settings, registry=social_only(), now=NOW)
+    assert memo.stat().st_mtime_ns == written
+    memo.write_bytes(b"\x80\x05not a pickle at all")
+    assert run(project).rendered == 0, "a garbled plan memo is only a missed shortcut"
+    assert memo.read_bytes().startswith(b"\x80\x05\x95")
 
 
 # ---- the order jobs are rendered in ----------------------------------------------------------------------

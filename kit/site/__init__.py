@@ -22,7 +22,7 @@ from kit.site import feeds as feed_formats
 from kit.site.archive import ArchiveState, split
 from kit.site.bundles import bundle_sets, zip_bundle
 from kit.site.catalog import Catalog, build_catalog
-from kit.site.digest import value_digest
+from kit.digest import value_digest
 from kit.site.handoff import posts_csvs
 from kit.site.pages import (WEB_FONT_ROLES, Page, prepared_web_font, render_pages, site_assets, site_pages,
                             web_font_name, woff2)

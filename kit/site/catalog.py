@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kit.media import media_type
 from kit.model import Job, Message
-from kit.site.digest import value_digest
+from kit.digest import value_digest
 from kit.render import Registry, RenderContext
 from kit.site.public import Published, Record, load_record, previous_issue, previous_message
 from kit.store import Store

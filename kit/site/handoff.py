@@ -21,7 +21,7 @@ from kit.filecache import code_version
 from kit.platforms import ImageFormat, rules
 from kit.render import RenderContext
 from kit.site.catalog import Catalog, SiteFile
-from kit.site.digest import value_digest
+from kit.digest import value_digest
 
 POSTS_CSV = "posts.csv"
 COLUMNS = ("publish_not_before", "message", "language", "platform", "channel", "text", "first_comment", "link",

@@ -22,7 +22,7 @@ from kit.press import call_to_action, event_facts, partner_sentence
 from kit.render import Presentation, Registry, RenderContext
 from kit.sanitize import inline_html, markdown_html
 from kit.site.catalog import Catalog, SiteFile
-from kit.site.digest import value_digest
+from kit.digest import value_digest
 from kit.site.seo import ALTERNATES_MARK, message_preview
 from kit.templating import kit_env
 from kit.utm import SITE, tagged

@@ -23,7 +23,7 @@ from typing import Any, Callable, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo
 
 from kit.model import Message
-from kit.site.digest import value_digest
+from kit.digest import value_digest
 from kit.store import Store, state_json
 
 FOLDER = "state/public"

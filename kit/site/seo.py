@@ -26,7 +26,7 @@ from kit.model import Message
 from kit.platforms import rules
 from kit.render import RenderContext
 from kit.site.catalog import Catalog, SiteFile
-from kit.site.digest import value_digest
+from kit.digest import value_digest
 from kit.store import Made
 
 PREVIEW_FORMAT = "link-preview"  # the social format sized for link previews (1200×630, Facebook's and X's size)
