@@ -41,7 +41,7 @@ def plan_from(ctx: RenderContext, registry: Registry, kept: PlanMemo | None) -> 
     """`plan`, taking each message's jobs from the last build's plan when neither the message nor anything else its
     jobs follow from changed. Returns the jobs and the memo for the next build: `kept` itself when all of it still
     holds (nothing to write). Issues are planned anew every time: they follow from every message and the day."""
-    jobs = []
+    jobs: list[Job] = []
     code_hashes = {renderer.name: renderer.code_hash for renderer in registry}
     brand_hashes = {renderer.name: fingerprint(ctx.brand.root, CORE_INPUTS + renderer.brand_inputs)
                     for renderer in registry}
@@ -85,9 +85,9 @@ def plan_from(ctx: RenderContext, registry: Registry, kept: PlanMemo | None) -> 
             for spec in renderer.plan_issues(lang, ctx):
                 members = "".join(content_of(ctx.messages[m], lang) for m in spec.members)
                 jobs.append(inputs(members, renderer.name).job(renderer.name, spec.variant, lang, spec, spec.members))
-    unchanged = isinstance(kept, PlanMemo) and planned.keys() == usable.keys() and all(
-        planned[m] is usable[m] for m in planned)
-    return jobs, kept if unchanged else PlanMemo(key, planned)
+    if isinstance(kept, PlanMemo) and planned.keys() == usable.keys() and all(planned[m] is usable[m] for m in planned):
+        return jobs, kept
+    return jobs, PlanMemo(key, planned)
 
 
 # json.dumps(value, sort_keys=True) makes an encoder for each call: a third of the planner's time at 37 000 jobs.
