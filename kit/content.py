@@ -6,6 +6,7 @@ A message is a folder: `message.yaml` (facts shared by all languages) and one `<
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 import warnings
@@ -19,7 +20,7 @@ from PIL import Image, ImageFile
 
 from kit.config import Settings
 from kit.errors import Problem
-from kit.filecache import folder_digest, folder_version
+from kit.filecache import folder_digest
 from kit.i18n import label_problems
 from kit.model import FALLBACK, Approval, Brand, Event, HeroImage, Message, PartnerReview, Quote, Translation, digest_of
 from kit.sanitize import markdown_html
@@ -123,10 +124,25 @@ def reading_code() -> tuple[str, str]:
 
 def _folder_key(folder: Path, unchanged: bytes, approving: bool) -> str:
     try:
-        files = folder_version(folder)
+        files = tuple(sorted(_file_versions(str(folder), "")))
     except OSError:  # a file vanished while it was listed: read the folder, do not guess
         return ""
     return hashlib.sha256(unchanged + pickle.dumps((files, approving))).hexdigest()
+
+
+def _file_versions(folder: str, prefix: str) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """(path in the folder, version) of every file under it, as kit/filecache.py `folder_version` gives them, by
+    os.scandir: a third of the time of its Path.rglob, which at 1 000 folders was a tenth of a second of every build.
+    Links to folders are not followed, as rglob does not."""
+    files = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                files += _file_versions(entry.path, f"{prefix}{entry.name}/")
+            elif entry.is_file():
+                found = os.stat(entry.path)
+                files.append((prefix + entry.name, (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)))
+    return files
 
 
 ISSUE_PATTERN = re.compile(r"^\d{4}-(\d{2}|W\d{2})$")

@@ -9,14 +9,17 @@ other's memory map and die of a bus error. Making every pool here keeps that rul
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
+import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from kit.render import Registry, RenderContext
 from kit.render.pdf import forget_inherited_fonts
 
-__all__ = ["worker_pool", "use_here", "current", "in_a_fork"]
+__all__ = ["worker_pool", "use_here", "current", "in_a_fork", "beside", "Beside"]
 
 _state: dict = {}
 T = TypeVar("T")
@@ -63,3 +66,52 @@ def _init_forked_call(work: Callable[[], object]) -> None:
 
 def _run_inherited():
     return _state.pop("work")()
+
+
+class Beside(Generic[T]):
+    """Work going on in a process forked beside this one (`beside`)."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self._pid, self._pipe = pid, pipe
+        self._done = False
+
+    def result(self) -> T | None:
+        """The work's result, when it is done; None if the fork failed (the work raised, or the fork died): the
+        caller then does without it."""
+        self._done = True
+        with os.fdopen(self._pipe, "rb") as pipe:
+            data = pipe.read()
+        _pid, status = os.waitpid(self._pid, 0)
+        if status != 0 or not data:
+            return None
+        return pickle.loads(data)
+
+    def cancel(self) -> None:
+        """Stop the work if its result was never asked for (the process that wanted it failed first)."""
+        if not self._done:
+            self._done = True
+            os.close(self._pipe)
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+
+
+def beside(work: Callable[[], T]) -> Beside[T]:
+    """Run `work` in a process forked now, while this one goes on; only its result (pickled) travels back. For work
+    that is mostly waiting on the kernel, which a thread would do no faster (each stat gives up the interpreter lock
+    and waits to take it back): a build stats every built file in a fork while it loads and plans. A plain fork
+    and a pipe, no pool: no thread is left running in this process to be copied by the next fork. `work` must not
+    use the manifest's database connection, which the fork inherits."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the fork: do the work, send it, and end without running this process's exit handlers
+        os.close(read)
+        status = 1
+        try:
+            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    return Beside(pid, read)

@@ -638,6 +638,48 @@ def test_a_build_keeps_its_plan_and_a_no_change_build_or_a_check_leaves_it(proje
     assert memo.read_bytes().startswith(b"\x80\x05\x95")
 
 
+def test_the_stats_made_in_a_fork_see_a_deleted_file_and_a_failed_fork_costs_only_time(project, monkeypatch):
+    """From 5 000 jobs in the last plan, a build stats their files in a fork while it loads and plans."""
+    import kit.build
+
+    project.add("a")
+    project.add("b")
+    first = run(project)
+    monkeypatch.setattr(kit.build, "STATS_BESIDE_FROM", 0)
+    made, forks = [], []
+    real, real_beside = Store.stat_built, kit.build.beside
+    monkeypatch.setattr(Store, "stat_built", lambda self, paths: made.append(len(paths)) or real(self, paths))
+    monkeypatch.setattr(kit.build, "beside", lambda work: forks.append(1) or real_beside(work))
+    assert run(project).rendered == 0
+    assert (forks, made) == ([1], []), "stated in a fork, not here"
+    gone = project.root / "outputs/kit/social/b/en/instagram-square.jpg"
+    gone.unlink()
+    assert (run(project).rendered, gone.is_file()) == (1, True)
+
+    def broken(self, paths):
+        raise OSError("the fork fails")
+    monkeypatch.setattr(Store, "stat_built", broken)
+    gone.unlink()
+    assert (run(project).rendered, gone.is_file()) == (1, True)
+    assert run(project).rendered == 0 and first.planned > 1
+
+
+def test_work_beside_is_stopped_when_its_result_is_not_wanted():
+    from kit.workers import beside
+
+    assert beside(lambda: {"answer": 42}).result() == {"answer": 42}
+    slow = beside(lambda: time.sleep(60))
+    started = time.monotonic()
+    slow.cancel()
+    assert time.monotonic() - started < 5
+    try:
+        os.kill(slow._pid, 0)
+        still_there = True
+    except ProcessLookupError:
+        still_there = False
+    assert not still_there
+
+
 # ---- the order jobs are rendered in ----------------------------------------------------------------------
 
 def test_a_worker_gets_a_messages_jobs_of_a_kind_together_and_a_chosen_message_language_first(project):
