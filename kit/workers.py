@@ -81,18 +81,27 @@ class Beside(Generic[T]):
         self._done = True
         with os.fdopen(self._pipe, "rb") as pipe:
             data = pipe.read()
-        _pid, status = os.waitpid(self._pid, 0)
+        try:
+            _pid, status = os.waitpid(self._pid, 0)
+        except ChildProcessError:  # reaped already (by a SIGCHLD handler of the program kit runs in)
+            status = 0
         if status != 0 or not data:
             return None
-        return pickle.loads(data)
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - cut short (the fork was killed while it wrote): as if it failed
+            return None
 
     def cancel(self) -> None:
         """Stop the work if its result was never asked for (the process that wanted it failed first)."""
         if not self._done:
             self._done = True
             os.close(self._pipe)
-            os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass  # it ended, and was reaped, already
 
 
 def beside(work: Callable[[], T]) -> Beside[T]:
