@@ -8,8 +8,8 @@ import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import datetime
+from functools import partial
 from typing import Callable, Collection, Iterator, Mapping, Sequence
 
 from kit import found

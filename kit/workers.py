@@ -4,7 +4,9 @@ Workers are forked (cheap: nothing is copied). A build with PDFs to render impor
 parses Pango's declarations) before it forks them (`Renderer.warm_up`), so no worker waits for it and the first
 worker free takes the next PDF; a build with nothing to render never pays it. A process that has already rendered (a test, the studio's preview server, `kit check` after a preview) hands its
 fonts to its forks; every worker must let them go first, or two workers rewrite the same font file under each
-other's memory map and die of a bus error. Making every pool here keeps that rule in one place.
+other's memory map and die of a bus error. Making every pool here keeps that rule in one place. The other processes
+kit forks are made here too: `in_a_fork` (the review sheet, beside the site) and `beside` (a build's stats of its
+built files, beside its loading and planning).
 """
 from __future__ import annotations
 
