@@ -133,7 +133,8 @@ def _folder_key(folder: Path, unchanged: bytes, approving: bool) -> str:
 def _file_versions(folder: str, prefix: str) -> list[tuple[str, tuple[int, int, int, int]]]:
     """(path in the folder, version) of every file under it, as kit/filecache.py `folder_version` gives them, by
     os.scandir: a third of the time of its Path.rglob, which at 1 000 folders was a tenth of a second of every build.
-    Links to folders are not followed, as rglob does not."""
+    Links to folders are not followed, as rglob does not. Not a change to `folder_version` itself: kit/filecache.py
+    is in every renderer's code hash, and changing it would render every job again."""
     files = []
     with os.scandir(folder) as entries:
         for entry in entries:

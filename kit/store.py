@@ -475,14 +475,14 @@ class Store:
         a hard link to a built file is known by that file's link count, from the stat `is_current` made (one
         site link gone, and the count is one less); every other file by a stat of its own. At 1 000 messages
         that is 5 000 stats instead of 190 000."""
-        record = self._site_record(files=False)
-        if record is None or not (self.out / "review" / "index.html").is_file():
+        linked = self._site_links()
+        if linked is None or not (self.out / "review" / "index.html").is_file():
             return False
         site = str(self.out / "site")
-        if not all(os.path.isfile(os.path.join(site, rel)) for rel in record["linked"]["checked"]):
+        if not all(os.path.isfile(os.path.join(site, rel)) for rel in linked["checked"]):
             return False
         stats = self._stats
-        for built, count in record["linked"]["counts"].items():  # a loop, not all() over a generator: 92 000 files
+        for built, count in linked["counts"].items():  # a loop, not all() over a generator: 92 000 files
             known = stats[built] if built in stats else self._stat(built)
             if known is None or known[1] != count:
                 return False
@@ -529,15 +529,18 @@ class Store:
                 sites.add(rel)
         return {path: count for path, count in counts.items() if count > 1}, sites
 
-    def _site_record(self, files: bool = True) -> dict | None:
+    def _site_record(self) -> dict | None:
         """What the last site sync left, if it finished (and the site is still there): {"files": set of site
-        paths, "linked": {"counts": built path -> link count, "checked": set of site paths not counted}}. Without
-        `files` (all `site_is_whole` needs), the 190 000 names at 1 000 messages are not read."""
-        linked = self.read_memo(SITE_LINKS)
-        if not isinstance(linked, dict) or not (self.out / "site").is_dir():
-            return None
-        listed = self.read_memo(SITE_FILES) if files else set()
+        paths, "linked": `_site_links()`}."""
+        linked = self._site_links()
+        listed = None if linked is None else self.read_memo(SITE_FILES)
         return {"files": listed, "linked": linked} if isinstance(listed, set) else None
+
+    def _site_links(self) -> dict | None:
+        """{"counts": built path -> link count, "checked": set of site paths not counted}, if the last sync
+        finished (and the site is still there): all `site_is_whole` reads, without the 190 000 names of the files."""
+        linked = self.read_memo(SITE_LINKS)
+        return linked if isinstance(linked, dict) and (self.out / "site").is_dir() else None
 
     def _save_site_files(self, record: dict | None) -> None:
         """The record of a finished sync, or None as a sync begins. The links are written last and cleared first:
