@@ -507,6 +507,32 @@ def test_forked_workers_make_their_own_fonts_and_leave_the_parents_alone(ctx):
         folders += pool.map(_font_folder_after_checking, [("poster", "koosloome", lang) for lang in ("et", "en")])
     assert str(parent_folder) not in folders
     assert parent_folder.is_dir(), "a worker deleted the parent's font folder"
+    left = [folder for folder in folders if Path(folder).exists()]
+    assert not left, f"workers left their fonts behind when the pool stopped: {left}"
+
+
+def test_a_build_ended_by_sigterm_leaves_no_fonts_in_the_temporary_folder(project, tmp_path):
+    """The studio ends a superseded build, with its workers, by SIGTERM. Each worker had copied the brand's fonts
+    to a temporary folder of its own (1.4 MB) that nothing removed: 2 312 of them, 3 GB, after a day of use."""
+    project.add("a")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    command = [sys.executable, "-m", "kit", "--root", str(project.root), "build", "--now", "2026-11-26T12:00"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
+    try:
+        deadline = time.monotonic() + 300
+        while not any(scratch.glob("weasyprint-*")):  # a worker has begun a PDF
+            assert process.poll() is None, "the build ended before a worker made its fonts"
+            assert time.monotonic() < deadline, "no worker made its fonts"
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    time.sleep(0.5)  # the workers end after the build's process
+    assert not list(scratch.iterdir()), f"left in the temporary folder: {sorted(p.name for p in scratch.iterdir())}"
 
 
 def test_every_worker_pool_is_made_by_kit_workers():
