@@ -233,27 +233,38 @@ def test_a_withdrawn_message_leaves_a_tombstone_and_nothing_else(tmp_path):
 
 def test_bundles_hold_the_current_messages_only(tmp_path):
     """A municipality's bundle held every file of its whole history (hundreds of megabytes at a hundred
-    messages). It holds its newest `feed_entries` messages, and only those have a bundle of their own; an
+    messages), then its newest 20 (the live feed's), which at a hundred messages was still every message, in
+    1.7 times the built files' bytes. It holds what is current: the messages that went public in the last month,
+    those whose event is still ahead, and at least the newest three. Only those have a bundle of their own; an
     older message's page has no bundle link but still lists its files."""
     import zipfile
 
     project = make_project(tmp_path / "cur", languages='["et"]')
-    pyproject = project.root / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace("feed_entries = 20", "feed_entries = 2"))
     for number in range(3):
-        add_dated(project, number)  # sonum-0 is the oldest
+        add_dated(project, number)  # January: old
+    for number, day in enumerate(("2026-11-24", "2026-11-15", "2026-11-05", "2026-10-28")):  # the last 31 days
+        meta = MESSAGE_YAML.format(id=f"uus-{number}").replace("2026-11-02", day)
+        project.add(f"uus-{number}", meta, texts={"et": TEXT_MD.format(title=f"Uus {number}", summary="S")})
+    event = MESSAGE_YAML.format(id="sundmus").replace("2026-11-02", "2026-01-05") + (
+        "event:\n  start: 2027-02-01 10:00 Europe/Tallinn\n  venues:\n    all: Rahvamaja\n")
+    project.add("sundmus", event, texts={"et": TEXT_MD.format(title="Sündmus", summary="S")})
+    quiet = MESSAGE_YAML.format(id="seto").replace("2026-11-02", "2026-02-01").replace(
+        "[voru-linn, rouge]", "[setomaa]")
+    project.add("seto", quiet, texts={"et": TEXT_MD.format(title="Seto", summary="S")})
     assert not build(project.settings, now=NOW, registry=one_card()).failed
     bundles = project.root / "outputs/site/bundles"
-    assert sorted(p.name for p in bundles.iterdir()) == ["message-sonum-1.zip", "message-sonum-2.zip", "rouge.zip",
-                                                         "voru-linn.zip"]
+    current = ["sundmus", "uus-0", "uus-1", "uus-2", "uus-3"]
+    assert sorted(p.name for p in bundles.iterdir()) == sorted(
+        [f"message-{m}.zip" for m in [*current, "seto"]] + ["rouge.zip", "setomaa.zip", "voru-linn.zip"])
     with zipfile.ZipFile(bundles / "rouge.zip") as bundle:
-        names = bundle.namelist()
-    assert any("/sonum-2/" in n for n in names) and any("/sonum-1/" in n for n in names)
-    assert not any("/sonum-0/" in n for n in names)
-    old_page = (project.root / "outputs/site/et/messages/sonum-0.html").read_text()
-    new_page = (project.root / "outputs/site/et/messages/sonum-2.html").read_text()
-    assert "bundles/message-sonum-0.zip" not in old_page and "social/sonum-0/" in old_page
-    assert "bundles/message-sonum-2.zip" in new_page
+        held = {name.split("/")[1] for name in bundle.namelist() if "/" in name}
+    assert held == set(current)
+    with zipfile.ZipFile(bundles / "setomaa.zip") as bundle:
+        assert any("/seto/" in name for name in bundle.namelist()), "a quiet municipality keeps its newest"
+    old_page = (project.root / "outputs/site/et/messages/sonum-2.html").read_text()
+    new_page = (project.root / "outputs/site/et/messages/uus-3.html").read_text()
+    assert "bundles/message-sonum-2.zip" not in old_page and "social/sonum-2/" in old_page
+    assert "bundles/message-uus-3.zip" in new_page
 
 
 def test_a_bundle_is_streamed_to_disk_with_the_same_bytes(tmp_path):

@@ -163,7 +163,7 @@ def _bundles(ctx: RenderContext, catalog: Catalog, store: Store) -> dict[str, in
     """Zip only the bundles whose members changed (they are large); returns path -> size."""
     previous = store.read_json(BUNDLE_STATE) or {}
     state, sizes = {}, {}
-    for path, files in sorted(bundle_sets(catalog, ctx.brand.municipalities, ctx.settings.feed_entries).items()):
+    for path, files in sorted(bundle_sets(catalog, ctx.brand.municipalities, ctx.now).items()):
         digest = hashlib.sha256("".join(f"{f.path}{f.sha256}" for f in sorted(files, key=lambda f: f.path)).encode()).hexdigest()
         target = store.out / "site" / path
         if previous.get(path) != digest or not target.is_file():

@@ -1,21 +1,26 @@
 """Zip bundles per municipality and per message, each with a SHA256SUMS list inside; deterministic bytes.
 
-Bundles are for current material, so their size follows what is current, not the whole history: a
-municipality's bundle holds the files of its newest `feed_entries` public messages (what its live feed always
-lists), and a message has a bundle of its own while it is one of them for a municipality it serves. Older
-messages are downloaded file by file from their pages, or with `kit pull`. A zip is streamed to disk file by
-file (through the writer), so memory does not grow with its size.
+Bundles are a municipality's current material, what its staff print and post this month, so their size follows
+what is current, not the history: a municipality's bundle holds the files of its public messages that went public
+in the last `BUNDLE_DAYS` days or whose event is not over yet, and at least of its newest
+`BUNDLE_AT_LEAST` messages (a quiet municipality still has its latest material in one download). A message has a
+bundle of its own while it is current for a municipality it serves. Older messages are downloaded file by file from
+their pages, or with `kit pull`. A zip is streamed to disk file by file (through the writer), so memory does not
+grow with its size.
 """
 from __future__ import annotations
 
 import shutil
 import zipfile
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from kit.site.catalog import Catalog, SiteFile
 
 STORED = (".jpg", ".png", ".pdf", ".zip", ".docx")  # already compressed: deflating only costs time
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)
+BUNDLE_DAYS = 31  # a month: what a municipality prints and posts now
+BUNDLE_AT_LEAST = 3  # a quiet municipality still gets its latest material
 
 
 def zip_bundle(files: list[SiteFile], handle: BinaryIO) -> None:
@@ -47,17 +52,19 @@ def _add(archive: zipfile.ZipFile, name: str, source, size: int) -> None:
         shutil.copyfileobj(source, member, 1 << 20)
 
 
-def current_messages(catalog: Catalog, municipality: str, count: int) -> list[str]:
-    """The ids of the newest `count` public messages serving a municipality, newest first."""
+def current_messages(catalog: Catalog, municipality: str, now: datetime) -> list[str]:
+    """The ids of a municipality's current public messages (see the module's text), newest first."""
     serving = [m for m in catalog.messages.values() if m is not None and municipality in m.municipalities]
     serving.sort(key=lambda m: (m.published, m.id), reverse=True)
-    return [m.id for m in serving[:count]]
+    since = now - timedelta(days=BUNDLE_DAYS)
+    return [m.id for rank, m in enumerate(serving)
+            if rank < BUNDLE_AT_LEAST or m.published >= since or (m.event and (m.event.end or m.event.start) >= now)]
 
 
-def bundle_sets(catalog: Catalog, municipalities, count: int) -> dict[str, list[SiteFile]]:
+def bundle_sets(catalog: Catalog, municipalities, now: datetime) -> dict[str, list[SiteFile]]:
     """bundles/<municipality>.zip: that municipality's current messages' files (its own posters, no other's);
     bundles/message-<id>.zip: all of a current message."""
-    current = {municipality: set(current_messages(catalog, municipality, count)) for municipality in municipalities}
+    current = {municipality: set(current_messages(catalog, municipality, now)) for municipality in municipalities}
     sets: dict[str, list[SiteFile]] = {}
     for (_lang, message_id), files in catalog.listing.items():
         files = [f for f in files if f.offered]
