@@ -265,6 +265,8 @@ def test_bundles_hold_the_current_messages_only(tmp_path):
     new_page = (project.root / "outputs/site/et/messages/uus-3.html").read_text()
     assert "bundles/message-sonum-2.zip" not in old_page and "social/sonum-2/" in old_page
     assert "bundles/message-uus-3.zip" in new_page
+    municipality_page = (project.root / "outputs/site/et/rouge/index.html").read_text()
+    assert "Viimase kuu sõnumid ja eesootavad sündmused ühes ZIP-failis" in municipality_page, "says what it holds"
 
 
 def test_a_bundle_is_streamed_to_disk_with_the_same_bytes(tmp_path):
