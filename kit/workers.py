@@ -8,7 +8,7 @@ other's memory map and die of a bus error. Making every pool here keeps that rul
 kit forks are made here too: `in_a_fork` (the review sheet, beside the site) and `beside` (a build's stats of its
 built files, beside its loading and planning).
 
-Every process that renders removes WeasyPrint's copy of the fonts when it ends (`_remove_fonts_at_exit`).
+Every worker keeps its temporary files in a folder of its own, removed as it ends (`_scratch_folder_of_its_own`).
 """
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ import multiprocessing
 import multiprocessing.util
 import os
 import pickle
+import secrets
 import shutil
 import signal
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Generic, TypeVar
@@ -33,28 +35,31 @@ T = TypeVar("T")
 
 def _init_forked(ctx: RenderContext, registry: Registry) -> None:
     forget_inherited_fonts()
+    _scratch_folder_of_its_own()
     use_here(ctx, registry)
 
 
 def use_here(ctx: RenderContext, registry: Registry) -> None:
     """Make this process a worker (a one-process build, or the studio's first preview)."""
     _state["ctx"], _state["registry"] = ctx, registry
-    _remove_fonts_at_exit()
+    if multiprocessing.parent_process() is None and not _state.get("fonts_removed_at_exit"):
+        _state["fonts_removed_at_exit"] = True  # the main process: WeasyPrint's font folder goes when it exits
+        multiprocessing.util.Finalize(None, _remove_font_folder, exitpriority=0)
 
 
-def _remove_fonts_at_exit() -> None:
-    """WeasyPrint copies the brand's fonts into a temporary folder of each process (1.4 MB), which it removes only
-    when its FontConfiguration is collected. A worker is never collected: it ends by `os._exit`, and a day of builds
-    and tests had left 2 312 such folders (3 GB) in /tmp. So each process removes its own on its way out: when it
-    ends normally (multiprocessing runs the finalizer in a pool's worker as it stops, and at exit in the main
-    process) and when the studio ends a superseded build with SIGTERM. Once per process: a fork starts without its
-    parent's finalizers, and with its own pid."""
-    if _state.get("fonts_removed_at_exit_by") == os.getpid():
-        return
-    _state["fonts_removed_at_exit_by"] = os.getpid()
-    multiprocessing.util.Finalize(None, _remove_font_folder, exitpriority=0)
-    if multiprocessing.parent_process() is not None:  # a worker; the main process keeps its own SIGTERM handling
-        signal.signal(signal.SIGTERM, _end_on_sigterm)
+def _scratch_folder_of_its_own() -> None:
+    """A worker keeps its temporary files (WeasyPrint's copy of the brand's fonts, 1.4 MB) in a folder of its own,
+    removed as it ends: when its pool stops it (multiprocessing runs the finalizer) and when the studio ends a
+    superseded build with SIGTERM. WeasyPrint removes its font folder only when its FontConfiguration is collected,
+    and a worker's never is (it ends by `os._exit`): a day of builds and tests had left 2 312 of them (3 GB) in
+    /tmp. The folder is named before it is made, so a SIGTERM at any moment finds it; WeasyPrint names its own
+    only after making it, and a SIGTERM in between left it behind."""
+    folder = os.path.join(tempfile.gettempdir(), f"kit-worker-{os.getpid()}-{secrets.token_hex(4)}")
+    _state["scratch"] = folder
+    signal.signal(signal.SIGTERM, _end_on_sigterm)
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=0)
+    os.mkdir(folder, 0o700)
+    tempfile.tempdir = folder
 
 
 def _remove_font_folder() -> None:
@@ -65,7 +70,7 @@ def _remove_font_folder() -> None:
 
 
 def _end_on_sigterm(signum: int, _frame) -> None:
-    _remove_font_folder()
+    shutil.rmtree(_state["scratch"], ignore_errors=True)
     os._exit(128 + signum)
 
 
@@ -95,7 +100,7 @@ def in_a_fork(work: Callable[[], T]) -> Future[T]:
 
 def _init_forked_call(work: Callable[[], object]) -> None:
     forget_inherited_fonts()
-    _remove_fonts_at_exit()
+    _scratch_folder_of_its_own()
     _state["work"] = work
 
 

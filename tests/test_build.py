@@ -522,7 +522,7 @@ def test_a_build_ended_by_sigterm_leaves_no_fonts_in_the_temporary_folder(projec
                                env={**os.environ, "TMPDIR": str(scratch)})
     try:
         deadline = time.monotonic() + 300
-        while not any(scratch.glob("weasyprint-*")):  # a worker has begun a PDF
+        while not any(scratch.rglob("weasyprint-*")):  # a worker has begun a PDF
             assert process.poll() is None, "the build ended before a worker made its fonts"
             assert time.monotonic() < deadline, "no worker made its fonts"
             time.sleep(0.02)
