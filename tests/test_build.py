@@ -252,7 +252,10 @@ def test_a_killed_build_resumes_where_it_stopped(project):
 
     command = [sys.executable, "-m", "kit", "--root", str(project.root), "build", "--now", "2026-11-26T12:00",
                "--workers", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    scratch = project.root.parent / "scratch"  # what the killed process cannot remove stays with the test
+    scratch.mkdir()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
     try:
         deadline = time.monotonic() + 300
         while len(finished()) < 10:  # killed in the middle, whichever jobs come first
