@@ -20,6 +20,7 @@ import secrets
 import shutil
 import signal
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Generic, TypeVar
@@ -45,6 +46,21 @@ def use_here(ctx: RenderContext, registry: Registry) -> None:
     if multiprocessing.parent_process() is None and not _state.get("fonts_removed_at_exit"):
         _state["fonts_removed_at_exit"] = True  # the main process: WeasyPrint's font folder goes when it exits
         multiprocessing.util.Finalize(None, _remove_font_folder, exitpriority=0)
+        if threading.current_thread() is threading.main_thread():  # only there may a signal handler be set
+            _state["sigterm_before"] = signal.getsignal(signal.SIGTERM)
+            signal.signal(signal.SIGTERM, _remove_fonts_then_as_before)
+
+
+def _remove_fonts_then_as_before(signum: int, frame) -> None:
+    """SIGTERM in a process that renders itself (a one-process build: the studio ends a superseded one so): its
+    font folder goes, then SIGTERM does what it did before (by default, ends the process)."""
+    _remove_font_folder()
+    before = _state["sigterm_before"]
+    if callable(before):
+        before(signum, frame)
+    elif before != signal.SIG_IGN:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
 
 def _scratch_folder_of_its_own() -> None:

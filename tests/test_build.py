@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pikepdf
+import pytest
 from PIL import Image
 
 from kit.build import build
@@ -514,18 +515,21 @@ def test_forked_workers_make_their_own_fonts_and_leave_the_parents_alone(ctx):
     assert not left, f"workers left their fonts behind when the pool stopped: {left}"
 
 
-def test_a_build_ended_by_sigterm_leaves_no_fonts_in_the_temporary_folder(project, tmp_path):
+@pytest.mark.parametrize("workers", ["2", "1"])
+def test_a_build_ended_by_sigterm_leaves_no_fonts_in_the_temporary_folder(project, tmp_path, workers):
     """The studio ends a superseded build, with its workers, by SIGTERM. Each worker had copied the brand's fonts
-    to a temporary folder of its own (1.4 MB) that nothing removed: 2 312 of them, 3 GB, after a day of use."""
+    to a temporary folder of its own (1.4 MB) that nothing removed: 2 312 of them, 3 GB, after a day of use. A
+    one-process build (one batch of jobs, or --workers 1) renders in its own process, which must remove it too."""
     project.add("a")
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    command = [sys.executable, "-m", "kit", "--root", str(project.root), "build", "--now", "2026-11-26T12:00"]
+    command = [sys.executable, "-m", "kit", "--root", str(project.root), "build", "--now", "2026-11-26T12:00",
+               "--workers", workers]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                env={**os.environ, "TMPDIR": str(scratch)})
     try:
         deadline = time.monotonic() + 300
-        while not any(scratch.rglob("weasyprint-*")):  # a worker has begun a PDF
+        while not any(scratch.rglob("weasyprint-*/*")):  # a worker has begun a PDF
             assert process.poll() is None, "the build ended before a worker made its fonts"
             assert time.monotonic() < deadline, "no worker made its fonts"
             time.sleep(0.02)
