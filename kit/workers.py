@@ -169,6 +169,7 @@ def beside(work: Callable[[], T]) -> Beside[T]:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the fork: do the work, send it, and end without running this process's exit handlers
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, which removes the parent's fonts
         os.close(read)
         status = 1
         try:
